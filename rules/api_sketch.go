@@ -32,3 +32,21 @@ func (rs *Ruleset) Rules() []RuleInfo { return nil }
 // Sources lists every file the ruleset was read from (rule files and terms
 // files), so a watcher knows what to watch.
 func (rs *Ruleset) Sources() []string { return nil }
+
+// Error is one problem in a rule file. Error() reads "file:line: rule id: msg"
+// (parts omitted when unknown).
+type Error struct {
+	File  string
+	Line  int
+	Rule  string
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.File + ": " + e.Msg }
+
+// ErrorList is what Load returns when rule files are invalid; callers use
+// errors.As to get file and line of the first problem.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string { return l[0].Error() }
