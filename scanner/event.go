@@ -29,4 +29,16 @@ type Event struct {
 	Line        int        `json:"line,omitempty"`
 	Message     string     `json:"message,omitempty"`
 	Rules       int        `json:"rules,omitempty"` // reload: number of rules now in force
+
+	// raw is the unmasked matched text; only sinks told --show-text use it.
+	// Unexported, so it never reaches JSON by accident.
+	raw string
+}
+
+// WithText returns the event with its text unmasked when show is set.
+func (e Event) WithText(show bool) Event {
+	if show && e.raw != "" {
+		e.Text = e.raw
+	}
+	return e
 }

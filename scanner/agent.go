@@ -1,0 +1,542 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+)
+
+// Display is one monitor; Bounds are in the virtual screen's coordinates
+// (they may be negative for monitors left of or above the primary one).
+type Display struct {
+	Index  int
+	Bounds image.Rectangle
+}
+
+// Capturer grabs displays. Capture returns a fresh image each call (the agent
+// keeps the previous frame and pieces of it queued for OCR).
+type Capturer interface {
+	Displays() ([]Display, error)
+	Capture(Display) (*image.RGBA, error)
+}
+
+// Recognizer reads text in regions of an image; lines come back in the
+// image's coordinates.
+type Recognizer interface {
+	RecognizeRegions(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
+}
+
+// Matcher is what a rule set does for the agent (*rules.Ruleset).
+type Matcher interface {
+	Match([]rules.Line) []rules.Finding
+}
+
+// Config configures an Agent. Zero values get the defaults noted.
+type Config struct {
+	Capturer   Capturer
+	Recognizer Recognizer
+	// Rules returns the rule set in force; it is called once per match so a
+	// reload swaps whole rule sets between matches, never during one.
+	Rules func() Matcher
+	Sink  Sink
+
+	Display        int           // -1: all displays
+	Interval       time.Duration // between frames; default 250ms
+	MaxCPU         float64       // cores; default 0.5
+	Workers        int           // OCR worker processes, to charge OCR time; default 1
+	MinConf        float64       // findings below are dropped
+	Salt           []byte        // fingerprint salt; nil: random per process
+	Grace          time.Duration // default max(2*Interval, 500ms)
+	DisplayRefresh time.Duration // re-enumerate displays; default 2s
+	CacheSize      int           // OCR cache entries; default 8192
+}
+
+// Stats are counters for benchmarks and diagnostics.
+type Stats struct {
+	Frames, ChangedFrames   int
+	Pieces, CacheHits       int
+	OCRCalls, OCRPieces     int
+	OCRTime                 time.Duration
+	StaleDropped, OCRErrors int
+}
+
+// Agent is the live pipeline: capture → change detection → OCR (cached,
+// budgeted, newest first) → match → incidents → sinks.
+type Agent struct {
+	cfg     Config
+	cache   *Cache
+	budget  *Budget
+	tracker *Tracker
+
+	mu       sync.Mutex
+	displays map[int]*dispState
+	queue    []*job // newest first
+	stats    Stats
+	gen      uint64
+	lastErr  map[string]time.Time
+
+	wake chan struct{}
+}
+
+type dispState struct {
+	d       Display
+	gen     uint64
+	prev    *image.RGBA
+	lines   []rules.Line // what is known to be on screen now
+	pending map[*job]bool
+	dirty   bool
+	matcher Matcher
+	found   []rules.Finding
+	block   int
+}
+
+// job is one piece of a frame waiting for (or in) OCR.
+type job struct {
+	disp  int
+	gen   uint64
+	img   *image.RGBA
+	rect  image.Rectangle
+	key   uint64
+	at    time.Time
+	block int
+	stale bool
+}
+
+// Batch bounds: the first frame of a dense screen is read in chunks so that
+// a notification appearing meanwhile is read next, not after the whole screen.
+const (
+	maxBatchPieces = 48
+	maxBatchArea   = 1920 * 1080 / 6
+)
+
+// New makes an agent.
+func New(cfg Config) *Agent {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 250 * time.Millisecond
+	}
+	if cfg.MaxCPU <= 0 {
+		cfg.MaxCPU = 0.5
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = max(2*cfg.Interval, 500*time.Millisecond)
+	}
+	if cfg.DisplayRefresh <= 0 {
+		cfg.DisplayRefresh = 2 * time.Second
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 8192
+	}
+	if cfg.Sink == nil {
+		cfg.Sink = Sinks(nil)
+	}
+	return &Agent{
+		cfg:      cfg,
+		cache:    NewCache(cfg.CacheSize),
+		budget:   NewBudget(cfg.MaxCPU, time.Second, nil),
+		tracker:  NewTracker(cfg.Grace, cfg.MinConf, cfg.Salt),
+		displays: map[int]*dispState{},
+		lastErr:  map[string]time.Time{},
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+// Stats returns a snapshot of the counters.
+func (a *Agent) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// Run watches until ctx is cancelled, then closes open incidents with clear
+// events and returns nil. It fails at once if the displays cannot be listed.
+func (a *Agent) Run(ctx context.Context) error {
+	if err := a.refreshDisplays(true); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.captureLoop(ctx) }()
+	go func() { defer wg.Done(); a.ocrLoop(ctx) }()
+	wg.Wait()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range a.tracker.CloseAll(time.Now()) {
+		a.cfg.Sink.Emit(e)
+	}
+	return nil
+}
+
+func (a *Agent) captureLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.Interval)
+	defer t.Stop()
+	lastRefresh := time.Now()
+	cpuPrev := processCPU()
+	for {
+		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
+			lastRefresh = time.Now()
+			if err := a.refreshDisplays(false); err != nil {
+				a.reportErr("displays: " + err.Error())
+			}
+		}
+		a.mu.Lock()
+		ds := make([]*dispState, 0, len(a.displays))
+		for _, d := range a.displays {
+			ds = append(ds, d)
+		}
+		a.mu.Unlock()
+		for _, d := range ds {
+			if ctx.Err() != nil {
+				return
+			}
+			a.frame(d)
+		}
+		cpu := processCPU()
+		a.budget.Charge(cpu - cpuPrev)
+		cpuPrev = cpu
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Far over budget (a tiny --max-cpu): stretch the frame interval too.
+		if w := a.budget.Wait(); w > 2*time.Second {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(w-2*time.Second, 2*time.Second)):
+			}
+		}
+	}
+}
+
+// frame captures one display, finds what changed and queues it.
+func (a *Agent) frame(ds *dispState) {
+	at := time.Now()
+	img, err := a.cfg.Capturer.Capture(ds.d)
+	if err != nil {
+		a.reportErr(fmt.Sprintf("capture display %d: %v", ds.d.Index, err))
+		return
+	}
+	img = reorigin(img)
+	regions := changedRegions(ds.prev, img)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.displays[ds.d.Index] != ds {
+		return // removed or reset while capturing
+	}
+	a.stats.Frames++
+	if len(regions) > 0 {
+		a.stats.ChangedFrames++
+		a.apply(ds, img, regions, at)
+	}
+	ds.prev = img
+	a.observe(ds, at)
+}
+
+// apply updates the screen model for changed regions: words there are gone,
+// queued work there is stale, and the new content is read from the cache or
+// queued ahead of older work. Called with a.mu held.
+func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time) {
+	for _, r := range regions {
+		ds.lines = removeWords(ds.lines, r)
+		for j := range ds.pending {
+			if j.rect.Overlaps(r) {
+				j.stale = true
+				delete(ds.pending, j)
+				a.stats.StaleDropped++
+			}
+		}
+	}
+	var fresh []*job
+	for _, r := range regions {
+		ds.block++
+		for _, p := range segment(img, r) {
+			a.stats.Pieces++
+			key := pieceKey(img, p)
+			if lines, ok := a.cache.Get(key, p.Min); ok {
+				a.stats.CacheHits++
+				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
+				continue
+			}
+			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: p, key: key, at: at, block: ds.block}
+			ds.pending[j] = true
+			fresh = append(fresh, j)
+		}
+	}
+	ds.dirty = true
+	if len(fresh) > 0 {
+		q := make([]*job, 0, len(fresh)+len(a.queue))
+		q = append(q, fresh...)
+		for _, j := range a.queue {
+			if !j.stale {
+				q = append(q, j)
+			}
+		}
+		a.queue = q
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// observe matches the display's known lines if they or the rules changed and
+// feeds the tracker. Called with a.mu held; events are emitted under it so
+// that every sink sees them in order.
+func (a *Agent) observe(ds *dispState, at time.Time) {
+	var m Matcher
+	if a.cfg.Rules != nil {
+		m = a.cfg.Rules()
+	}
+	if ds.dirty || m != ds.matcher {
+		ds.found = nil
+		if m != nil && len(ds.lines) > 0 {
+			ds.found = m.Match(ds.lines)
+		}
+		ds.matcher, ds.dirty = m, false
+	}
+	var held []image.Rectangle
+	for j := range ds.pending {
+		held = append(held, j.rect)
+	}
+	for _, e := range a.tracker.Observe(ds.d.Index, ds.found, at, held) {
+		a.cfg.Sink.Emit(e)
+	}
+}
+
+func (a *Agent) ocrLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.wake:
+		}
+		for ctx.Err() == nil {
+			if w := a.budget.Wait(); w > 0 {
+				// Sleep in short steps: newer changes may replace the work.
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(min(w, 50*time.Millisecond)):
+				}
+				continue
+			}
+			a.mu.Lock()
+			batch := a.takeBatch()
+			a.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			a.read(ctx, batch)
+		}
+	}
+}
+
+// takeBatch takes the newest queued pieces of one frame. Called with a.mu held.
+func (a *Agent) takeBatch() []*job {
+	var batch []*job
+	var img *image.RGBA
+	area := 0
+	rest := a.queue[:0]
+	for _, j := range a.queue {
+		switch {
+		case j.stale:
+			continue
+		case img == nil || (j.img == img && len(batch) < maxBatchPieces && area+j.rect.Dx()*j.rect.Dy() <= maxBatchArea):
+			img = j.img
+			area += j.rect.Dx() * j.rect.Dy()
+			batch = append(batch, j)
+		default:
+			rest = append(rest, j)
+		}
+	}
+	clear(a.queue[len(rest):])
+	a.queue = rest
+	return batch
+}
+
+// read OCRs a batch and merges the result into the screen model.
+func (a *Agent) read(ctx context.Context, batch []*job) {
+	rects := make([]image.Rectangle, len(batch))
+	for i, j := range batch {
+		rects[i] = j.rect
+	}
+	t0 := time.Now()
+	lines, err := a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
+	el := time.Since(t0)
+	// OCR runs in worker processes: charge wall time times the workers busy.
+	a.budget.Charge(el * time.Duration(min(a.cfg.Workers, len(batch))))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stats.OCRCalls++
+	a.stats.OCRPieces += len(batch)
+	a.stats.OCRTime += el
+	if err != nil {
+		for _, j := range batch {
+			if ds := a.displays[j.disp]; ds != nil {
+				delete(ds.pending, j)
+			}
+		}
+		if ctx.Err() == nil {
+			a.stats.OCRErrors++
+			a.reportErrLocked("ocr: " + err.Error())
+		}
+		return
+	}
+	per := make([][]rules.Line, len(batch))
+	for _, l := range lines {
+		best, bestArea := -1, 0
+		lr := boxRect(l.Box)
+		for i, r := range rects {
+			if ar := area(lr.Intersect(r)); ar > bestArea {
+				best, bestArea = i, ar
+			}
+		}
+		if best >= 0 {
+			per[best] = append(per[best], l)
+		}
+	}
+	touched := map[*dispState]bool{}
+	for i, j := range batch {
+		a.cache.Put(j.key, j.rect.Min, per[i])
+		ds := a.displays[j.disp]
+		if j.stale || ds == nil || ds.gen != j.gen || !ds.pending[j] {
+			continue // the screen changed there meanwhile: the result is only cached
+		}
+		delete(ds.pending, j)
+		ds.lines = append(ds.lines, withBlock(per[i], j.block)...)
+		ds.dirty = true
+		touched[ds] = true
+	}
+	for ds := range touched {
+		a.observe(ds, batch[0].at)
+	}
+}
+
+func area(r image.Rectangle) int {
+	if r.Empty() {
+		return 0
+	}
+	return r.Dx() * r.Dy()
+}
+
+// refreshDisplays re-enumerates displays: new ones are watched, removed or
+// resized ones dropped (their incidents closed) or restarted.
+func (a *Agent) refreshDisplays(first bool) error {
+	ds, err := a.cfg.Capturer.Displays()
+	if err != nil {
+		return fmt.Errorf("list displays: %w", err)
+	}
+	if a.cfg.Display >= 0 {
+		var sel []Display
+		for _, d := range ds {
+			if d.Index == a.cfg.Display {
+				sel = append(sel, d)
+			}
+		}
+		if len(sel) == 0 && first {
+			return fmt.Errorf("display %d not found (%d displays: 0..%d)", a.cfg.Display, len(ds), len(ds)-1)
+		}
+		ds = sel
+	}
+	if len(ds) == 0 && first {
+		return errors.New("no displays found")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	seen := map[int]bool{}
+	for _, d := range ds {
+		seen[d.Index] = true
+		if old := a.displays[d.Index]; old != nil && old.d.Bounds == d.Bounds {
+			continue
+		} else if old != nil {
+			a.dropDisplay(old, now)
+		}
+		a.gen++
+		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{}}
+	}
+	for i, old := range a.displays {
+		if !seen[i] {
+			a.dropDisplay(old, now)
+		}
+	}
+	return nil
+}
+
+// dropDisplay forgets a display (removed, or resized and restarted).
+func (a *Agent) dropDisplay(ds *dispState, now time.Time) {
+	for j := range ds.pending {
+		j.stale = true
+	}
+	for _, e := range a.tracker.CloseDisplay(ds.d.Index, now) {
+		a.cfg.Sink.Emit(e)
+	}
+	delete(a.displays, ds.d.Index)
+}
+
+// reportErr emits an error event, at most once a minute per message, so a
+// capture failing every frame does not flood the presenter.
+func (a *Agent) reportErr(msg string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reportErrLocked(msg)
+}
+
+func (a *Agent) reportErrLocked(msg string) {
+	now := time.Now()
+	if t, ok := a.lastErr[msg]; ok && now.Sub(t) < time.Minute {
+		return
+	}
+	a.lastErr[msg] = now
+	a.cfg.Sink.Emit(Event{Event: "error", Time: now, Message: msg})
+}
+
+// reorigin views img with its top-left at 0,0 (capturers may return images
+// positioned at the display's bounds); no pixels are copied.
+func reorigin(img *image.RGBA) *image.RGBA {
+	if img.Rect.Min == (image.Point{}) {
+		return img
+	}
+	return &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy())}
+}
+
+// removeWords drops the words inside r (that part of the screen changed);
+// lines left without words go.
+func removeWords(lines []rules.Line, r image.Rectangle) []rules.Line {
+	out := lines[:0]
+	for _, l := range lines {
+		if !boxRect(l.Box).Overlaps(r) {
+			out = append(out, l)
+			continue
+		}
+		var ws []rules.Word
+		var box rules.Box
+		for _, w := range l.Words {
+			if !boxRect(w.Box).Overlaps(r) {
+				ws = append(ws, w)
+				box = box.Union(w.Box)
+			}
+		}
+		if len(ws) > 0 {
+			out = append(out, rules.Line{Words: ws, Box: box, Block: l.Block})
+		}
+	}
+	clear(lines[len(out):])
+	return out
+}
+
+func withBlock(lines []rules.Line, block int) []rules.Line {
+	for i := range lines {
+		lines[i].Block = block
+	}
+	return lines
+}
