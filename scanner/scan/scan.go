@@ -1,0 +1,322 @@
+// Package scan is the pre-flight check behind `demoguard scan`: it turns
+// paths (images, PDFs, directories, "-" for stdin) into pages, OCRs each page,
+// matches the rules and collects findings and per-source errors. One bad
+// input never stops the others; it becomes an Error naming its source.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+)
+
+// Recognizer OCRs one page image into lines of words in the image's pixel
+// coordinates. The OCR engine implements it; tests use a fake.
+type Recognizer interface {
+	Recognize(ctx context.Context, img image.Image) ([]rules.Line, error)
+}
+
+// Matcher runs the rules over the lines of one page (*rules.Ruleset).
+type Matcher interface {
+	Match(lines []rules.Line) []rules.Finding
+}
+
+// Defaults for Options fields left zero.
+const (
+	DefaultMinConf   = 0.5
+	DefaultPDFDPI    = 150
+	DefaultMaxPixels = 100_000_000 // 100 MP: a 400 MB RGBA buffer; no screen or slide comes close
+	DefaultMaxPages  = 2000
+	DefaultMaxStdin  = 256 << 20
+)
+
+// Options configures a Scanner. Recognizer and Matcher are required.
+type Options struct {
+	Recognizer Recognizer
+	Matcher    Matcher
+
+	// MinConf drops findings whose Confidence (the highest word confidence
+	// among the matched words, 0..1) is below it: OCR noise alone must not
+	// raise a finding. Negative means 0 (keep all); zero means DefaultMinConf.
+	MinConf float64
+	// PDFDPI is the resolution PDF pages are rendered at; boxes of PDF
+	// findings are in pixels of that rendering.
+	PDFDPI int
+	// MaxPixels refuses images (and rendered PDF pages) with more pixels,
+	// judged from the header before any pixel buffer is allocated.
+	MaxPixels int64
+	// MaxPages refuses PDFs with more pages.
+	MaxPages int
+	// Parallel is how many pages are in flight at once (decode/render, OCR,
+	// match). The recognizer parallelises within a page; two pages in flight
+	// keep its workers busy while the next page is being decoded.
+	Parallel int
+
+	// Stdin is read for the path "-"; at most MaxStdin bytes.
+	Stdin    io.Reader
+	MaxStdin int64
+
+	// EvidenceDir, when set, receives one PNG per page with findings, every
+	// finding boxed and blacked out (see WriteEvidence).
+	EvidenceDir string
+
+	// Note receives remarks that are not errors (skipped files, duplicates,
+	// evidence files written). May be nil.
+	Note func(msg string)
+	// Progress is called after each page (done counts pages finished,
+	// including failed ones). May be nil.
+	Progress func(p Progress)
+	// PDF renders PDF pages; nil means poppler's pdfinfo/pdftoppm.
+	PDF PDFRenderer
+}
+
+// Progress reports how far a Run is.
+type Progress struct {
+	Pages, PagesDone     int
+	Sources, SourcesDone int
+	Started              time.Time
+}
+
+// Finding is a rule finding located in a source: Page is 0-based (always 0
+// for images), Box in pixels of the page image (PDF: as rendered at PDFDPI).
+type Finding struct {
+	Source string
+	Page   int
+	Paged  bool // the source has pages (PDF): say which page when printing
+	rules.Finding
+}
+
+// Error is one failed source (or one failed page of a PDF).
+type Error struct {
+	Source string
+	Err    error
+}
+
+func (e Error) Error() string { return e.Source + ": " + e.Err.Error() }
+
+// Result is what Run returns. Scanned counts sources read and OCRed without
+// error (a PDF with a failed page is not counted); Pages counts the pages
+// (images count one) that were OCRed.
+type Result struct {
+	Findings []Finding
+	Errors   []Error
+	Scanned  int
+	Pages    int
+	Dropped  int      // findings below MinConf that were dropped
+	Evidence []string // evidence files written
+}
+
+// Scanner scans paths with one configuration.
+type Scanner struct {
+	opt Options
+}
+
+// New checks the options and fills in defaults.
+func New(opt Options) (*Scanner, error) {
+	if opt.Recognizer == nil || opt.Matcher == nil {
+		return nil, errors.New("scan: Recognizer and Matcher are required")
+	}
+	if opt.MinConf == 0 {
+		opt.MinConf = DefaultMinConf
+	}
+	if opt.MinConf < 0 {
+		opt.MinConf = 0
+	}
+	if opt.PDFDPI <= 0 {
+		opt.PDFDPI = DefaultPDFDPI
+	}
+	if opt.MaxPixels <= 0 {
+		opt.MaxPixels = DefaultMaxPixels
+	}
+	if opt.MaxPages <= 0 {
+		opt.MaxPages = DefaultMaxPages
+	}
+	if opt.Parallel <= 0 {
+		opt.Parallel = min(2, runtime.NumCPU())
+	}
+	if opt.MaxStdin <= 0 {
+		opt.MaxStdin = DefaultMaxStdin
+	}
+	if opt.PDF == nil {
+		opt.PDF = Poppler{}
+	}
+	if opt.Note == nil {
+		opt.Note = func(string) {}
+	} else {
+		// Pages finish on several goroutines; callers get one note at a time.
+		var mu sync.Mutex
+		note := opt.Note
+		opt.Note = func(m string) { mu.Lock(); defer mu.Unlock(); note(m) }
+	}
+	return &Scanner{opt: opt}, nil
+}
+
+// MinConf is the confidence floor in force.
+func (s *Scanner) MinConf() float64 { return s.opt.MinConf }
+
+// PDFDPI is the PDF rendering resolution in force.
+func (s *Scanner) PDFDPI() int { return s.opt.PDFDPI }
+
+// pageJob is one page to OCR.
+type pageJob struct {
+	src  *source
+	page int
+}
+
+// pageResult is what one page produced. Findings stand even when writing
+// the evidence failed (err is then the evidence error).
+type pageResult struct {
+	findings []Finding
+	dropped  int
+	evidence string
+	ocrOK    bool
+	err      error
+}
+
+// Run scans the paths. The returned error is only for the run as a whole
+// (context cancelled); problems with inputs are in Result.Errors, in the
+// order the inputs were given.
+func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
+	srcs, cerrs := s.collect(ctx, paths)
+	var jobs []pageJob
+	for _, src := range srcs {
+		for p := range src.pages {
+			jobs = append(jobs, pageJob{src: src, page: p})
+		}
+	}
+	results := make([]pageResult, len(jobs))
+	prog := Progress{Pages: len(jobs), Sources: len(srcs), Started: time.Now()}
+	remaining := make(map[*source]int, len(srcs))
+	for _, src := range srcs {
+		remaining[src] = src.pages
+	}
+
+	var mu sync.Mutex
+	next := 0
+	var wg sync.WaitGroup
+	for range min(s.opt.Parallel, max(1, len(jobs))) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				results[i] = s.scanPage(ctx, jobs[i])
+				mu.Lock()
+				prog.PagesDone++
+				remaining[jobs[i].src]--
+				if remaining[jobs[i].src] == 0 {
+					prog.SourcesDone++
+				}
+				if s.opt.Progress != nil {
+					s.opt.Progress(prog)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("scan interrupted: %w", context.Cause(ctx))
+	}
+
+	type seqErr struct {
+		seq int
+		e   Error
+	}
+	errs := make([]seqErr, 0, len(cerrs))
+	for _, e := range cerrs {
+		errs = append(errs, seqErr{e.seq, e.Error})
+	}
+	res := &Result{}
+	failed := map[*source]bool{}
+	for i, r := range results {
+		src := jobs[i].src
+		if r.ocrOK {
+			res.Pages++
+		}
+		res.Findings = append(res.Findings, r.findings...)
+		res.Dropped += r.dropped
+		if r.evidence != "" {
+			res.Evidence = append(res.Evidence, r.evidence)
+		}
+		if r.err != nil {
+			name := src.name
+			if src.kind == kindPDF {
+				name = fmt.Sprintf("%s (page %d)", src.name, jobs[i].page)
+			}
+			errs = append(errs, seqErr{src.seq, Error{Source: name, Err: r.err}})
+			failed[src] = true
+		}
+	}
+	for _, src := range srcs {
+		if !failed[src] {
+			res.Scanned++
+		}
+	}
+	// Collect errors and page errors interleave as the inputs were given.
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].seq < errs[j].seq })
+	for _, e := range errs {
+		res.Errors = append(res.Errors, e.e)
+	}
+	return res, nil
+}
+
+// scanPage loads, OCRs and matches one page. Pixel buffers live only for
+// the duration of the call.
+func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
+	img, err := s.loadPage(ctx, job.src, job.page)
+	if err != nil {
+		return pageResult{err: err}
+	}
+	lines, err := s.opt.Recognizer.Recognize(ctx, img)
+	if err != nil {
+		return pageResult{err: fmt.Errorf("ocr: %w", err)}
+	}
+	r := pageResult{ocrOK: true}
+	for _, f := range s.opt.Matcher.Match(lines) {
+		if f.Confidence < s.opt.MinConf {
+			r.dropped++
+			continue
+		}
+		r.findings = append(r.findings, Finding{Source: job.src.name, Page: job.page, Paged: job.src.kind == kindPDF, Finding: f})
+	}
+	sortFindings(r.findings)
+	if s.opt.EvidenceDir != "" && len(r.findings) > 0 {
+		name := EvidenceName(job.src.name, job.page, job.src.kind == kindPDF)
+		path, err := WriteEvidence(s.opt.EvidenceDir, name, img, r.findings)
+		if err != nil {
+			r.err = fmt.Errorf("evidence: %w", err)
+			return r
+		}
+		r.evidence = path
+		s.opt.Note("evidence written: " + path)
+	}
+	return r
+}
+
+// sortFindings orders findings top to bottom, left to right, so output is
+// stable whatever order the matcher used.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Box.Y != b.Box.Y {
+			return a.Box.Y < b.Box.Y
+		}
+		if a.Box.X != b.Box.X {
+			return a.Box.X < b.Box.X
+		}
+		return a.Rule < b.Rule
+	})
+}
