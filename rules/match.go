@@ -1,0 +1,209 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+)
+
+// hit is a finding under construction, with where it sits in its line.
+type hit struct {
+	f          Finding
+	block      int
+	start, end int // byte range in the line text (base rules only)
+}
+
+// Match runs every rule over the lines of one image (or one text input) and
+// returns findings ordered by line and position.
+func (rs *Ruleset) Match(lines []Line) []Finding {
+	return rs.match(lines, nil)
+}
+
+// MatchRules is Match restricted to the named rules and the rules they
+// combine (for tuning one rule, and for rule examples).
+func (rs *Ruleset) MatchRules(lines []Line, ids ...string) []Finding {
+	only := map[int]bool{}
+	var add func(i int)
+	add = func(i int) {
+		if only[i] {
+			return
+		}
+		only[i] = true
+		for _, j := range rs.rules[i].near {
+			add(j)
+		}
+	}
+	for _, id := range ids {
+		if i, ok := rs.byID[id]; ok {
+			add(i)
+		}
+	}
+	keep := map[string]bool{}
+	for _, id := range ids {
+		keep[id] = true
+	}
+	var out []Finding
+	for _, f := range rs.match(lines, only) {
+		if keep[f.Rule] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Has reports whether a rule id exists.
+func (rs *Ruleset) Has(id string) bool { _, ok := rs.byID[id]; return ok }
+
+func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
+	prepared := make([]lineText, len(lines))
+	for i := range lines {
+		prepared[i] = prepare(i, &lines[i])
+	}
+	globalSpans := make([][][]int, len(lines))
+	if len(rs.allow.res) > 0 {
+		for i := range prepared {
+			globalSpans[i] = rs.allow.spans(prepared[i].text)
+		}
+	}
+	var scratch matchScratch
+	hits := make([][]hit, len(rs.rules))
+	for _, ri := range rs.order {
+		if only != nil && !only[ri] {
+			continue
+		}
+		r := rs.rules[ri]
+		if r.kind == kindNear {
+			hits[ri] = rs.combine(r, hits)
+			continue
+		}
+		for li := range prepared {
+			lt := &prepared[li]
+			if len(lt.text) == 0 {
+				continue
+			}
+			var ruleSpans [][]int
+			if len(r.allow.res) > 0 {
+				ruleSpans = r.allow.spans(lt.text)
+			}
+			emit := func(start, end int, value *float64, cur string) {
+				if inside(globalSpans[li], start, end) || inside(ruleSpans, start, end) {
+					return
+				}
+				box, conf := lt.wordsBox(lt.wordAt(start), lt.wordAt(max(start, end-1)))
+				hits[ri] = append(hits[ri], hit{
+					f: Finding{Rule: r.info.ID, Severity: r.info.Severity, Text: lt.text[start:end],
+						Value: value, Currency: cur, Box: box, Confidence: conf, Line: li},
+					block: lt.line.Block, start: start, end: end,
+				})
+			}
+			switch r.kind {
+			case kindTerms, kindHashed:
+				for _, th := range r.terms.find(lt, &scratch) {
+					emit(lt.tokens[th.lo].start, lt.tokens[th.hi].end, nil, "")
+				}
+			case kindPattern:
+				for _, m := range r.pattern.FindAllStringIndex(lt.text, -1) {
+					if m[1] > m[0] {
+						emit(m[0], m[1], nil, "")
+					}
+				}
+			case kindAmount:
+				for _, a := range findAmounts(lt.text) {
+					if a.currency != r.cur || a.value < r.min || (r.max > 0 && a.value > r.max) {
+						continue
+					}
+					v := a.value
+					emit(a.start, a.end, &v, a.currency)
+				}
+			}
+		}
+	}
+	var out []Finding
+	for ri, hs := range hits {
+		if only != nil && !only[ri] {
+			continue
+		}
+		for _, h := range hs {
+			out = append(out, h.f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Box.Y != b.Box.Y {
+			return a.Box.Y < b.Box.Y
+		}
+		return a.Box.X < b.Box.X
+	})
+	return out
+}
+
+// combine builds a near rule's findings: for each finding of its first part,
+// the nearest finding of every other part within the distance; the combined
+// box covers all of them.
+func (rs *Ruleset) combine(r *rule, hits [][]hit) []hit {
+	var out []hit
+	for _, a := range hits[r.near[0]] {
+		parts := []hit{a}
+		for _, j := range r.near[1:] {
+			best, bestGap := -1, 0
+			for k, b := range hits[j] {
+				if !r.within.holds(a, b) {
+					continue
+				}
+				g := a.f.Box.Gap(b.f.Box)
+				if best < 0 || g < bestGap {
+					best, bestGap = k, g
+				}
+			}
+			if best < 0 {
+				parts = nil
+				break
+			}
+			parts = append(parts, hits[j][best])
+		}
+		if parts == nil {
+			continue
+		}
+		c := hit{f: Finding{Rule: r.info.ID, Severity: r.info.Severity, Line: a.f.Line, Confidence: a.f.Confidence}, block: a.block}
+		texts := make([]string, len(parts))
+		for i, p := range parts {
+			texts[i] = p.f.Text
+			c.f.Box = c.f.Box.Union(p.f.Box)
+			c.f.Line = min(c.f.Line, p.f.Line)
+			// Every part must be read with confidence for the whole to count.
+			c.f.Confidence = min(c.f.Confidence, p.f.Confidence)
+			if c.f.Value == nil && p.f.Value != nil {
+				c.f.Value, c.f.Currency = p.f.Value, p.f.Currency
+			}
+		}
+		c.f.Text = strings.Join(texts, " … ")
+		out = append(out, c)
+	}
+	return out
+}
+
+// holds reports whether two findings are within the rule's distance.
+// "line" means the same OCR line or the same row on screen: Tesseract reads
+// table columns as separate blocks, so a spreadsheet row's name and amount
+// are often on different OCR lines but side by side.
+func (w within) holds(a, b hit) bool {
+	if a.f.Line == b.f.Line {
+		return true
+	}
+	ab, bb := a.f.Box, b.f.Box
+	geometry := !ab.Empty() && !bb.Empty()
+	switch w.mode {
+	case "block":
+		return a.block == b.block
+	case "px":
+		return geometry && ab.Gap(bb) <= w.px
+	default:
+		if !geometry {
+			return false
+		}
+		top, bottom := max(ab.Y, bb.Y), min(ab.Y+ab.H, bb.Y+bb.H)
+		return bottom-top >= min(ab.H, bb.H)/2 && bottom > top
+	}
+}

@@ -1,0 +1,443 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Fuzzy matching: a term of at least fuzzyMinLen folded characters tolerates
+// one edit, and a term of at least fuzzyLongLen tolerates two. Candidates are
+// found with a deletion neighbourhood (each term indexed under itself and
+// every form with one character deleted; each piece of text looked up the
+// same way), so the cost per lookup does not depend on the number of terms.
+// Deleting one character on each side finds every variant within one edit,
+// and of the two-edit variants those made of a missing plus an extra letter.
+const (
+	fuzzyMinLen  = 5
+	fuzzyLongLen = 10
+	// maxWindowTokens bounds how many OCR tokens one term may span; OCR
+	// splits words, so this is more than the longest term's word count.
+	maxWindowTokens = 8
+	// hashedMaxTokens bounds the window for hashed terms, whose word count
+	// is not known.
+	hashedMaxTokens = 6
+)
+
+func editBudget(n int) int {
+	switch {
+	case n >= fuzzyLongLen:
+		return 2
+	case n >= fuzzyMinLen:
+		return 1
+	}
+	return 0
+}
+
+type termEntry struct {
+	folded string // folded, token-joined without separators
+	tokens int
+	fuzzy  bool
+}
+
+// termIndex matches a list of terms of one rule against token windows.
+type termIndex struct {
+	terms []termEntry
+	// keys maps the hash of a folded form (or of a one-deletion variant) to
+	// term ids: an open-addressing multimap built once from pending, because
+	// a Go map growing to millions of entries is what made loading slow.
+	pending []keyID
+	table   hashTable
+	foldBuf []byte
+	maxLen  int // longest folded term, in bytes
+	maxTok  int
+	anyFz   bool
+
+	// Case-sensitive terms: exact match on the raw tokens.
+	exactCase map[string]struct{}
+	caseTok   map[int]bool // token counts present among case-sensitive terms
+
+	// Hashed terms: hex sha256(salt + folded) → present.
+	salt   string
+	hashed map[[32]byte]struct{}
+}
+
+func newTermIndex() *termIndex {
+	return &termIndex{exactCase: map[string]struct{}{}, caseTok: map[int]bool{}}
+}
+
+// add indexes one term. caseSensitive terms match only as written, as whole
+// words; others match folded and, when fuzzy, within the edit budget.
+func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
+	if caseSensitive {
+		toks := termTokens(term)
+		if len(toks) == 0 {
+			return
+		}
+		ix.exactCase[strings.Join(toks, "\x00")] = struct{}{}
+		ix.caseTok[len(toks)] = true
+		ix.maxTok = max(ix.maxTok, len(toks))
+		return
+	}
+	// Fold token by token, as the text side does, into one reused buffer:
+	// loading 100,000 terms must not allocate per token.
+	b := ix.foldBuf[:0]
+	ntok, start := 0, -1
+	for i, r := range term {
+		if isTokenRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			b = foldAppend(b, term[start:i])
+			ntok++
+			start = -1
+		}
+	}
+	if start >= 0 {
+		b = foldAppend(b, term[start:])
+		ntok++
+	}
+	ix.foldBuf = b
+	if ntok == 0 || len(b) == 0 {
+		return
+	}
+	f := string(b)
+	fz := fuzzy && utf8.RuneCountInString(f) >= fuzzyMinLen
+	id := int32(len(ix.terms))
+	ix.terms = append(ix.terms, termEntry{folded: f, tokens: ntok, fuzzy: fz})
+	ix.maxLen = max(ix.maxLen, len(f))
+	ix.maxTok = max(ix.maxTok, ntok)
+	ix.put(hashString(f), id)
+	if fz {
+		ix.anyFz = true
+		forEachDeletion(f, func(h uint64) { ix.put(h, id) })
+	}
+}
+
+// reserve makes room for about n more keys, so a long terms file does not
+// pay for repeated slice growth.
+func (ix *termIndex) reserve(n int) {
+	ix.pending = slices.Grow(ix.pending, n)
+}
+
+func (ix *termIndex) put(h uint64, id int32) {
+	ix.pending = append(ix.pending, keyID{h, id})
+}
+
+// build turns the pending keys into the lookup table; called once after the
+// last add.
+func (ix *termIndex) build() {
+	ix.table = newHashTable(ix.pending)
+	ix.pending, ix.foldBuf = nil, nil
+}
+
+type keyID struct {
+	key uint64
+	id  int32
+}
+
+// hashTable is a linear-probing multimap from 64-bit hashes to term ids.
+// Each slot packs a 32-bit fingerprint of the hash with id+1 (0 = empty), so
+// the table is one zeroed array of 8-byte slots: building it allocates once
+// and a lookup touches one cache line. A fingerprint collision only costs a
+// candidate that verification rejects.
+type hashTable struct {
+	slots []uint64
+	mask  uint64
+	shift uint
+}
+
+func newHashTable(entries []keyID) hashTable {
+	size, bits := uint64(16), uint(4)
+	for size*3 < uint64(4*len(entries)) { // load factor at most 3/4
+		size *= 2
+		bits++
+	}
+	t := hashTable{slots: make([]uint64, size), mask: size - 1, shift: 64 - bits}
+	for _, e := range entries {
+		v := fingerprint(e.key)<<32 | uint64(uint32(e.id)+1)
+		i := t.slot(e.key)
+		for t.slots[i] != 0 && t.slots[i] != v {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = v
+	}
+	return t
+}
+
+func fingerprint(h uint64) uint64 { return h >> 32 }
+
+func (t *hashTable) slot(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> t.shift }
+
+// each calls fn for every id stored under h.
+func (t *hashTable) each(h uint64, fn func(id int32)) {
+	if len(t.slots) == 0 {
+		return
+	}
+	fp := fingerprint(h)
+	for i := t.slot(h); t.slots[i] != 0; i = (i + 1) & t.mask {
+		if v := t.slots[i]; v>>32 == fp {
+			fn(int32(uint32(v)) - 1)
+		}
+	}
+}
+
+func (ix *termIndex) addHashed(salt string, hexes []string) error {
+	ix.salt = salt
+	if ix.hashed == nil {
+		ix.hashed = map[[32]byte]struct{}{}
+	}
+	for _, h := range hexes {
+		var k [32]byte
+		b, err := hex.DecodeString(h)
+		if err != nil || len(b) != 32 {
+			return errBadHash
+		}
+		copy(k[:], b)
+		ix.hashed[k] = struct{}{}
+	}
+	return nil
+}
+
+// HashTerm is how terms_sha256 entries are made: hex SHA-256 of the salt and
+// the folded term, so the same OCR look-alike folding applies to hashed terms.
+func HashTerm(salt, term string) string {
+	var b []byte
+	for _, t := range termTokens(term) {
+		b = foldAppend(b, t)
+	}
+	sum := sha256.Sum256(append([]byte(salt), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// FNV-1a, computed without building the deleted strings.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// forEachDeletion calls fn with the hash of s with each one rune removed.
+func forEachDeletion(s string, fn func(uint64)) {
+	prev := -1
+	for i := range s {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		// Deleting one of a run of equal runes gives the same string: once.
+		if prev >= 0 && s[prev:i] == s[i:i+size] {
+			prev = i
+			continue
+		}
+		prev = i
+		h := uint64(fnvOffset)
+		for j := 0; j < i; j++ {
+			h ^= uint64(s[j])
+			h *= fnvPrime
+		}
+		for j := i + size; j < len(s); j++ {
+			h ^= uint64(s[j])
+			h *= fnvPrime
+		}
+		fn(h)
+	}
+}
+
+// termHit is a term match over tokens lo..hi of a line.
+type termHit struct {
+	lo, hi int
+	dist   int
+}
+
+// find returns non-overlapping matches in the line, preferring at each
+// position the longest window, then the fewest edits.
+func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
+	toks := lt.tokens
+	var hits []termHit
+	maxTok := ix.maxTok + 1 // OCR may split one word in two
+	if ix.hashed != nil {
+		maxTok = max(maxTok, hashedMaxTokens)
+	}
+	maxTok = min(maxTok, maxWindowTokens)
+	for i := 0; i < len(toks); {
+		best := termHit{lo: -1}
+		buf := scratch.buf[:0]
+		for j := i; j < len(toks) && j-i < maxTok; j++ {
+			buf = append(buf, toks[j].folded...)
+			if len(buf) > ix.maxLen+2 && ix.hashed == nil && len(ix.exactCase) == 0 {
+				break
+			}
+			n := j - i + 1
+			if d, ok := ix.lookup(buf, n, scratch); ok {
+				if best.lo < 0 || j > best.hi || (j == best.hi && d < best.dist) {
+					best = termHit{lo: i, hi: j, dist: d}
+				}
+			}
+			if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(toks[i:j+1], scratch) {
+				best = termHit{lo: i, hi: j}
+			}
+			if ix.hashed != nil && n <= hashedMaxTokens && ix.matchHashed(buf) {
+				if best.lo < 0 || j > best.hi {
+					best = termHit{lo: i, hi: j}
+				}
+			}
+		}
+		scratch.buf = buf
+		if best.lo < 0 {
+			i++
+			continue
+		}
+		hits = append(hits, best)
+		i = best.hi + 1
+	}
+	return hits
+}
+
+func (ix *termIndex) matchCase(toks []token, scratch *matchScratch) bool {
+	b := scratch.caseBuf[:0]
+	for k, t := range toks {
+		if k > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, t.raw...)
+	}
+	scratch.caseBuf = b
+	_, ok := ix.exactCase[string(b)]
+	return ok
+}
+
+func (ix *termIndex) matchHashed(folded []byte) bool {
+	if len(folded) < 2 {
+		return false
+	}
+	h := sha256.New()
+	h.Write([]byte(ix.salt))
+	h.Write(folded)
+	var k [32]byte
+	h.Sum(k[:0])
+	_, ok := ix.hashed[k]
+	return ok
+}
+
+// lookup checks one window (its folded text w spanning n tokens) against the
+// index; it returns the smallest edit distance to an accepted term.
+func (ix *termIndex) lookup(w []byte, n int, scratch *matchScratch) (int, bool) {
+	if len(ix.terms) == 0 || len(w) > ix.maxLen+2 {
+		return 0, false
+	}
+	s := bytesString(w)
+	best, found := 0, false
+	try := func(h uint64) {
+		ix.table.each(h, func(id int32) {
+			if d, ok := ix.accept(id, s, n, scratch); ok && (!found || d < best) {
+				best, found = d, true
+			}
+		})
+	}
+	try(hashString(s))
+	if found && best == 0 {
+		return 0, true
+	}
+	if ix.anyFz && utf8.RuneCountInString(s) >= fuzzyMinLen-1 {
+		forEachDeletion(s, try)
+	}
+	return best, found
+}
+
+// accept verifies a candidate: hashes collide and the deletion index
+// over-generates, so the real distance decides.
+func (ix *termIndex) accept(id int32, w string, n int, scratch *matchScratch) (int, bool) {
+	t := ix.terms[id]
+	// A short term must be whole words: joining split tokens is allowed only
+	// for terms long enough to be distinctive.
+	if !t.fuzzy && t.tokens != n && len(t.folded) < fuzzyMinLen {
+		return 0, false
+	}
+	if n > t.tokens+1 || n < t.tokens-1 {
+		return 0, false
+	}
+	if w == t.folded {
+		return 0, true
+	}
+	if !t.fuzzy {
+		return 0, false
+	}
+	// An inflection is not an OCR error: "privilege" is not "Privileged".
+	if strings.HasPrefix(w, t.folded) || strings.HasPrefix(t.folded, w) {
+		return 0, false
+	}
+	budget := editBudget(utf8.RuneCountInString(t.folded))
+	d := osaDistance(w, t.folded, budget, scratch)
+	return d, d <= budget
+}
+
+// osaDistance is the optimal-string-alignment edit distance (Levenshtein
+// plus adjacent transposition), cut off above limit.
+func osaDistance(a, b string, limit int, scratch *matchScratch) int {
+	ra := append(scratch.ra[:0], []rune(a)...)
+	rb := append(scratch.rb[:0], []rune(b)...)
+	scratch.ra, scratch.rb = ra, rb
+	n, m := len(ra), len(rb)
+	if d := n - m; d > limit || -d > limit {
+		return limit + 1
+	}
+	w := m + 1
+	need := 3 * w
+	if cap(scratch.dp) < need {
+		scratch.dp = make([]int, need)
+	}
+	dp := scratch.dp[:need]
+	prev2, prev, cur := dp[0:w], dp[w:2*w], dp[2*w:3*w]
+	for j := 0; j <= m; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= n; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= m; j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[m]
+}
+
+// matchScratch holds buffers reused across one Match call.
+type matchScratch struct {
+	buf, caseBuf []byte
+	ra, rb       []rune
+	dp           []int
+}
+
+// bytesString views the scratch buffer as a string without copying; the
+// string is used only until the buffer is next appended to.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

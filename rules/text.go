@@ -1,0 +1,213 @@
+package rules
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// lineText is a Line prepared for matching: the words joined by single
+// spaces (so patterns and amounts see one string), where each word starts,
+// and the word-internal tokens used by term matching.
+type lineText struct {
+	idx       int
+	line      *Line
+	text      string
+	wordStart []int // byte offset of each word in text
+	tokens    []token
+}
+
+// token is a run of letters and digits inside one OCR word. Splitting at
+// punctuation is what lets "Walmart's" and "(Walmart)" match Walmart while
+// "acrylic" stays one token that ACR can never match.
+type token struct {
+	word       int
+	start, end int    // byte offsets in lineText.text
+	raw        string // as read
+	folded     string // lower-cased, diacritics removed, OCR look-alikes folded
+}
+
+func prepare(idx int, l *Line) lineText {
+	lt := lineText{idx: idx, line: l}
+	var b strings.Builder
+	lt.wordStart = make([]int, len(l.Words))
+	for i, w := range l.Words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		lt.wordStart[i] = b.Len()
+		b.WriteString(w.Text)
+	}
+	lt.text = b.String()
+	for i, w := range l.Words {
+		base := lt.wordStart[i]
+		start := -1
+		for j, r := range w.Text {
+			if isTokenRune(r) {
+				if start < 0 {
+					start = j
+				}
+				continue
+			}
+			if start >= 0 {
+				lt.addToken(i, base+start, base+j)
+				start = -1
+			}
+		}
+		if start >= 0 {
+			lt.addToken(i, base+start, base+len(w.Text))
+		}
+	}
+	return lt
+}
+
+func (lt *lineText) addToken(word, start, end int) {
+	raw := lt.text[start:end]
+	lt.tokens = append(lt.tokens, token{word: word, start: start, end: end, raw: raw, folded: fold(raw)})
+}
+
+// isTokenRune: letters and digits, plus '|' which OCR produces for l/I.
+func isTokenRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '|'
+}
+
+// wordsBox is the union of the boxes of words lo..hi and the highest word
+// confidence among them.
+func (lt *lineText) wordsBox(lo, hi int) (Box, float64) {
+	var b Box
+	conf := 0.0
+	for i := lo; i <= hi && i < len(lt.line.Words); i++ {
+		w := lt.line.Words[i]
+		b = b.Union(w.Box)
+		conf = max(conf, w.Conf)
+	}
+	return b, conf
+}
+
+// wordAt returns the index of the word containing byte offset off of text.
+func (lt *lineText) wordAt(off int) int {
+	lo, hi := 0, len(lt.wordStart)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if lt.wordStart[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// fold maps text to the form terms are compared in: lower case, accents
+// removed, and the characters Tesseract confuses mapped to one
+// representative, so that "Wa1mart", "Walrnart" and "WALMART" all read
+// "walmart" before any edit distance is spent. Both terms and OCR text are
+// folded the same way, so folding never loses a true match.
+func fold(s string) string { return string(foldAppend(nil, s)) }
+
+// foldAppend appends the folded form of s to b.
+func foldAppend(b []byte, s string) []byte {
+	base := len(b)
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r >= utf8.RuneSelf {
+			r = stripAccent(r)
+		}
+		switch r {
+		case '0':
+			r = 'o'
+		case '1', 'i', '|':
+			r = 'l'
+		case '5':
+			r = 's'
+		case '8':
+			r = 'b'
+		case '2':
+			r = 'z'
+		case '6':
+			r = 'b'
+		case '9':
+			r = 'g'
+		}
+		if r < utf8.RuneSelf {
+			n := len(b)
+			// Two-glyph confusions: rn→m, cl→d, vv→w.
+			if n > base {
+				p := b[n-1]
+				switch {
+				case p == 'r' && r == 'n':
+					b[n-1] = 'm'
+					continue
+				case p == 'c' && r == 'l':
+					b[n-1] = 'd'
+					continue
+				case p == 'v' && r == 'v':
+					b[n-1] = 'w'
+					continue
+				}
+			}
+			b = append(b, byte(r))
+		} else {
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return b
+}
+
+var accents = map[rune]rune{
+	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ā': 'a', 'ą': 'a',
+	'ç': 'c', 'ć': 'c', 'č': 'c', 'ď': 'd', 'đ': 'd',
+	'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e', 'ē': 'e', 'ę': 'e', 'ě': 'e',
+	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ī': 'i', 'ı': 'i',
+	'ł': 'l', 'ñ': 'n', 'ń': 'n', 'ň': 'n',
+	'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o', 'ø': 'o', 'ō': 'o', 'ő': 'o',
+	'ř': 'r', 'ś': 's', 'š': 's', 'ş': 's', 'ß': 's', 'ť': 't',
+	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ū': 'u', 'ů': 'u', 'ű': 'u',
+	'ý': 'y', 'ÿ': 'y', 'ź': 'z', 'ż': 'z', 'ž': 'z',
+}
+
+func stripAccent(r rune) rune {
+	if a, ok := accents[r]; ok {
+		return a
+	}
+	return r
+}
+
+// termTokens splits a term the way OCR text is split, so a term and the
+// text it should match agree on what a word is.
+func termTokens(term string) []string {
+	var out []string
+	start := -1
+	for i, r := range term {
+		if isTokenRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, term[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, term[start:])
+	}
+	return out
+}
+
+// isShortCaps reports a term written entirely in capitals with at most 6
+// letters (ACR, EMEA): such a term is an acronym that would otherwise match
+// ordinary words, so it only matches in capitals.
+func isShortCaps(term string) bool {
+	letters := 0
+	for _, r := range term {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			letters++
+		}
+	}
+	return letters > 0 && letters <= 6
+}
