@@ -31,7 +31,8 @@ type Recognizer interface {
 	RecognizeRegions(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
 }
 
-// Matcher is what a rule set does for the agent (*rules.Ruleset).
+// Matcher is what a rule set does for the agent (*rules.Ruleset). It must be
+// comparable (a pointer): the agent re-matches when the value changes.
 type Matcher interface {
 	Match([]rules.Line) []rules.Finding
 }
@@ -54,6 +55,8 @@ type Config struct {
 	Grace          time.Duration // default max(2*Interval, 500ms)
 	DisplayRefresh time.Duration // re-enumerate displays; default 2s
 	CacheSize      int           // OCR cache entries; default 8192
+	// Now is the clock for frame times (tests); default time.Now.
+	Now func() time.Time
 }
 
 // Stats are counters for benchmarks and diagnostics.
@@ -134,6 +137,9 @@ func New(cfg Config) *Agent {
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 8192
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Sink == nil {
 		cfg.Sink = Sinks(nil)
 	}
@@ -168,7 +174,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Wait()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, e := range a.tracker.CloseAll(time.Now()) {
+	for _, e := range a.tracker.CloseAll(a.cfg.Now()) {
 		a.cfg.Sink.Emit(e)
 	}
 	return nil
@@ -219,7 +225,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 
 // frame captures one display, finds what changed and queues it.
 func (a *Agent) frame(ds *dispState) {
-	at := time.Now()
+	at := a.cfg.Now()
 	img, err := a.cfg.Capturer.Capture(ds.d)
 	if err != nil {
 		a.reportErr(fmt.Sprintf("capture display %d: %v", ds.d.Index, err))
@@ -245,6 +251,27 @@ func (a *Agent) frame(ds *dispState) {
 // queued work there is stale, and the new content is read from the cache or
 // queued ahead of older work. Called with a.mu held.
 func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time) {
+	// A word or a queued piece cut by the change is read again whole: when
+	// ",000" is deleted from "$2,500,000", the "$2,500" left must be re-read.
+	for i, r := range regions {
+		for _, l := range ds.lines {
+			if !boxRect(l.Box).Overlaps(r) {
+				continue
+			}
+			for _, w := range l.Words {
+				if wr := boxRect(w.Box); wr.Overlaps(r) {
+					regions[i] = regions[i].Union(wr)
+				}
+			}
+		}
+		for j := range ds.pending {
+			if j.rect.Overlaps(r) {
+				regions[i] = regions[i].Union(j.rect)
+			}
+		}
+		regions[i] = regions[i].Intersect(img.Rect)
+	}
+	regions = mergeRects(regions, 0)
 	for _, r := range regions {
 		ds.lines = removeWords(ds.lines, r)
 		for j := range ds.pending {
@@ -452,7 +479,7 @@ func (a *Agent) refreshDisplays(first bool) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := time.Now()
+	now := a.cfg.Now()
 	seen := map[int]bool{}
 	for _, d := range ds {
 		seen[d.Index] = true
@@ -492,7 +519,7 @@ func (a *Agent) reportErr(msg string) {
 }
 
 func (a *Agent) reportErrLocked(msg string) {
-	now := time.Now()
+	now := a.cfg.Now()
 	if t, ok := a.lastErr[msg]; ok && now.Sub(t) < time.Minute {
 		return
 	}

@@ -168,41 +168,46 @@ func colBlank(img *image.RGBA, x, y0, y1 int) bool {
 
 // growToLines extends a changed box to whole text lines: a change that cuts
 // through a line (a digit typed into a figure) must be read together with
-// the rest of the line. Edges already on background are not moved, so a
-// card that appears over a slide stays the card.
+// the rest of the line. An edge only moves when the text runs across it
+// (inked on both sides), so a card that appears over a slide stays the card.
 func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	b := img.Rect
-	// Vertically: while the row just outside is inked, the line continues.
-	for n := 0; n < maxGrowY && r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y-1, r.Min.X, r.Max.X); n++ {
-		r.Min.Y--
+	if r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y, r.Min.X, r.Max.X) {
+		for n := 0; n < maxGrowY && r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y-1, r.Min.X, r.Max.X); n++ {
+			r.Min.Y--
+		}
 	}
-	for n := 0; n < maxGrowY && r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y, r.Min.X, r.Max.X); n++ {
-		r.Max.Y++
+	if r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y-1, r.Min.X, r.Max.X) {
+		for n := 0; n < maxGrowY && r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y, r.Min.X, r.Max.X); n++ {
+			r.Max.Y++
+		}
 	}
-	// Horizontally: words are separated by less than a column gap, so keep
-	// going until a gap of blank columns as wide as colGap is found.
+	// Horizontally words are separated by less than a column gap, so keep
+	// going over blank columns until a gap as wide as colGap is found.
 	gap := colGap(r.Dy())
-	for n, blanks := 0, 0; n < maxGrowX && r.Min.X-blanks > b.Min.X; n++ {
-		if colBlank(img, r.Min.X-blanks-1, r.Min.Y, r.Max.Y) {
-			blanks++
-			if blanks >= gap {
-				break
+	if r.Min.X > b.Min.X && !colBlank(img, r.Min.X, r.Min.Y, r.Max.Y) {
+		for n, blanks := 0, 0; n < maxGrowX && r.Min.X-blanks > b.Min.X; n++ {
+			if colBlank(img, r.Min.X-blanks-1, r.Min.Y, r.Max.Y) {
+				if blanks++; blanks >= gap {
+					break
+				}
+				continue
 			}
-			continue
+			r.Min.X -= blanks + 1
+			blanks = 0
 		}
-		r.Min.X -= blanks + 1
-		blanks = 0
 	}
-	for n, blanks := 0, 0; n < maxGrowX && r.Max.X+blanks < b.Max.X; n++ {
-		if colBlank(img, r.Max.X+blanks, r.Min.Y, r.Max.Y) {
-			blanks++
-			if blanks >= gap {
-				break
+	if r.Max.X < b.Max.X && !colBlank(img, r.Max.X-1, r.Min.Y, r.Max.Y) {
+		for n, blanks := 0, 0; n < maxGrowX && r.Max.X+blanks < b.Max.X; n++ {
+			if colBlank(img, r.Max.X+blanks, r.Min.Y, r.Max.Y) {
+				if blanks++; blanks >= gap {
+					break
+				}
+				continue
 			}
-			continue
+			r.Max.X += blanks + 1
+			blanks = 0
 		}
-		r.Max.X += blanks + 1
-		blanks = 0
 	}
 	return r
 }
@@ -247,14 +252,14 @@ func mergeRects(rs []image.Rectangle, slack int) []image.Rectangle {
 func segment(img *image.RGBA, r image.Rectangle) []image.Rectangle {
 	r = r.Intersect(img.Rect)
 	var out []image.Rectangle
-	cutRows(img, r, r, 0, &out)
+	cutRows(img, r, 0, &out)
 	return out
 }
 
 const maxCutDepth = 4
 
 // cutRows splits r into runs of inked rows and each run into columns.
-func cutRows(img *image.RGBA, r, parent image.Rectangle, depth int, out *[]image.Rectangle) {
+func cutRows(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectangle) {
 	var runs []image.Rectangle
 	start := -1
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -271,13 +276,13 @@ func cutRows(img *image.RGBA, r, parent image.Rectangle, depth int, out *[]image
 		runs = append(runs, image.Rect(r.Min.X, start, r.Max.X, r.Max.Y))
 	}
 	for _, run := range runs {
-		cutCols(img, run, parent, depth, out)
+		cutCols(img, run, depth, out)
 	}
 }
 
 // cutCols splits a run of rows at wide column gaps; pieces that got narrower
 // may now have blank rows, so they are cut again by rows.
-func cutCols(img *image.RGBA, r, parent image.Rectangle, depth int, out *[]image.Rectangle) {
+func cutCols(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectangle) {
 	gap := colGap(r.Dy())
 	var pieces []image.Rectangle
 	start, blanks := -1, 0
@@ -300,14 +305,15 @@ func cutCols(img *image.RGBA, r, parent image.Rectangle, depth int, out *[]image
 	}
 	for _, p := range pieces {
 		if p != r && depth < maxCutDepth && p.Dy() > 2*tileH {
-			cutRows(img, p, parent, depth+1, out)
+			cutRows(img, p, depth+1, out)
 			continue
 		}
 		if p.Dx() < 4 || p.Dy() < 6 {
 			continue // a rule, a cursor, a speck: nothing readable
 		}
-		// Tesseract reads better with a margin; blank pixels around the
-		// piece are safe to include because the cuts were on blank lines.
-		*out = append(*out, p.Inset(-2).Intersect(parent))
+		// Tesseract reads better with a margin, and the margin must not
+		// depend on the changed region (it is part of the cache key), so it
+		// comes from the screen around the piece, which was cut on blank lines.
+		*out = append(*out, p.Inset(-2).Intersect(img.Rect))
 	}
 }

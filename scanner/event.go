@@ -35,10 +35,15 @@ type Event struct {
 	raw string
 }
 
-// WithText returns the event with its text unmasked when show is set.
+// WithText returns the event with its text unmasked when show is set and
+// masked otherwise (whatever it carried before).
 func (e Event) WithText(show bool) Event {
-	if show && e.raw != "" {
-		e.Text = e.raw
+	if e.raw != "" {
+		if show {
+			e.Text = e.raw
+		} else {
+			e.Text = Mask(e.raw)
+		}
 	}
 	return e
 }
