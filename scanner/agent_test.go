@@ -34,8 +34,8 @@ func newHarness(t *testing.T, displays ...Display) *harness {
 	h.m.Store(Matcher(&fakeMatcher{terms: map[string]string{"Walmart": "customers", "SECRET": "classification"}}))
 	h.a = New(Config{
 		Capturer: h.cap, Recognizer: h.rec, Sink: h.sink, Display: -1, Now: h.clk.now,
-		Rules:   func() Matcher { return h.m.Load().(Matcher) },
-		Grace:   time.Second, Interval: 250 * time.Millisecond, MinConf: 0.5, Salt: []byte("test"),
+		Rules: func() Matcher { return h.m.Load().(Matcher) },
+		Grace: time.Second, Interval: 250 * time.Millisecond, MinConf: 0.5, Salt: []byte("test"),
 	})
 	if err := h.a.refreshDisplays(true); err != nil {
 		t.Fatal(err)

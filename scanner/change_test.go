@@ -79,7 +79,7 @@ func TestChangedRegionsOnePixel(t *testing.T) {
 // gap) be read again, not just the digit.
 func TestGrowToWholeLine(t *testing.T) {
 	prev := blank(1200, 200)
-	line := textLine(prev, 100, 50, 6, 30, 14, 5) // one phrase, word spaces of 5
+	line := textLine(prev, 100, 50, 6, 30, 14, 5)  // one phrase, word spaces of 5
 	other := textLine(prev, 700, 50, 2, 30, 14, 5) // far right: another column
 	cur := clone(prev)
 	black(cur, image.Rect(line.Max.X+5, 50, line.Max.X+15, 64)) // typed a digit
