@@ -35,7 +35,7 @@ func EvidenceName(src string, page int, pdf bool) string {
 			b.WriteByte('_')
 		}
 	}
-	name := strings.TrimLeft(b.String(), "._")
+	name := strings.TrimRight(strings.TrimLeft(b.String(), "._"), "_")
 	if name == "" {
 		name = "stdin"
 	}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -63,13 +64,54 @@ func (r *Result) ToJSON() JSON {
 	return j
 }
 
-// WriteJSON writes the report as one JSON document (indented, HTML
-// characters left as they are: this is not embedded in a web page).
+// WriteJSON writes the report as one JSON document, one finding or error
+// per line: plain JSON for programs, greppable and diffable for people.
+// HTML characters are left as they are (this is not embedded in a page).
 func WriteJSON(w io.Writer, r *Result) error {
-	enc := json.NewEncoder(w)
+	j := r.ToJSON()
+	ew := &errWriter{w: w}
+	list := func(key string, items []any, last bool) {
+		ew.printf("%q:[", key)
+		for i, it := range items {
+			sep := ","
+			if i == len(items)-1 {
+				sep = "\n"
+			}
+			b, err := marshal(it)
+			if err != nil {
+				ew.err = err
+				return
+			}
+			ew.printf("\n%s%s", b, sep)
+		}
+		ew.printf("],")
+		if !last {
+			ew.printf("\n")
+		}
+	}
+	fs := make([]any, len(j.Findings))
+	for i := range j.Findings {
+		fs[i] = j.Findings[i]
+	}
+	es := make([]any, len(j.Errors))
+	for i := range j.Errors {
+		es[i] = j.Errors[i]
+	}
+	ew.printf("{")
+	list("findings", fs, false)
+	list("errors", es, false)
+	ew.printf("%q:%d}\n", "scanned", j.Scanned)
+	return ew.err
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r.ToJSON())
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // printable quotes a name for the terminal if it contains anything that
@@ -93,6 +135,14 @@ func WriteText(w io.Writer, r *Result, minConf float64) error {
 		src  string
 		page int
 	}
+	// Columns as wide as their longest entry, so a report lines up
+	// whatever the rule ids; quoted text is capped so one long match does
+	// not push every line off the screen.
+	ruleW, textW := 4, 4
+	for _, f := range r.Findings {
+		ruleW = max(ruleW, len(f.Rule))
+		textW = max(textW, min(40, len(strconv.Quote(f.Text))))
+	}
 	var cur *key
 	for _, f := range r.Findings {
 		k := key{f.Source, f.Page}
@@ -107,8 +157,8 @@ func WriteText(w io.Writer, r *Result, minConf float64) error {
 			}
 			ew.printf("%s\n", head)
 		}
-		ew.printf("  %-8s  %-20s  %-30s  at %d,%d size %dx%d  conf %.2f",
-			f.Severity, f.Rule, strconv.Quote(f.Text), f.Box.X, f.Box.Y, f.Box.W, f.Box.H, round2(f.Confidence))
+		ew.printf("  %-8s  %-*s  %-*s  at %d,%d size %dx%d  conf %.2f",
+			f.Severity, ruleW, f.Rule, textW, strconv.Quote(f.Text), f.Box.X, f.Box.Y, f.Box.W, f.Box.H, round2(f.Confidence))
 		if f.Value != nil {
 			ew.printf("  value %s", strconv.FormatFloat(*f.Value, 'f', -1, 64))
 			if f.Currency != "" {
@@ -302,11 +352,8 @@ func artifactFor(src string) sarifArtifact {
 	if filepath.IsAbs(src) {
 		return sarifArtifact{URI: (&url.URL{Scheme: "file", Path: p}).String()}
 	}
-	// A relative path with a colon in its first segment would read as a
-	// scheme; "./" keeps it a path.
-	if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ":") {
-		p = "./" + p
-	}
+	// url.URL prefixes "./" when a colon in the first segment would read
+	// as a scheme.
 	return sarifArtifact{URI: (&url.URL{Path: p}).String()}
 }
 
@@ -356,8 +403,7 @@ func WriteSARIF(w io.Writer, r *Result, ruleInfos []rules.RuleInfo, toolVersion 
 		res := sarifResult{
 			RuleID: f.Rule,
 			Level:  sarifLevel(f.Severity),
-			Message: sarifMessage{Text: fmt.Sprintf("%s finding of rule %s on page %d at x=%d y=%d (%dx%d px)",
-				f.Severity, f.Rule, f.Page, f.Box.X, f.Box.Y, f.Box.W, f.Box.H)},
+			Message: sarifMessage{Text: sarifText(f)},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: artifactFor(f.Source),
 				Region: &sarifRegion{
@@ -385,6 +431,17 @@ func WriteSARIF(w io.Writer, r *Result, ruleInfos []rules.RuleInfo, toolVersion 
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// sarifText says what and where, never the matched text; pages are
+// numbered from 1 here as in every message (properties.page is 0-based).
+func sarifText(f Finding) string {
+	where := ""
+	if f.Paged {
+		where = fmt.Sprintf(" on page %d", f.Page+1)
+	}
+	return fmt.Sprintf("%s finding of rule %s%s at x=%d y=%d (%dx%d px)",
+		f.Severity, f.Rule, where, f.Box.X, f.Box.Y, f.Box.W, f.Box.H)
 }
 
 // fingerprint identifies a finding across runs by rule, place and page, not

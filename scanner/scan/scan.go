@@ -252,11 +252,13 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 			res.Evidence = append(res.Evidence, r.evidence)
 		}
 		if r.err != nil {
-			name := src.name
+			err := r.err
 			if src.kind == kindPDF {
-				name = fmt.Sprintf("%s (page %d)", src.name, jobs[i].page)
+				// Messages number pages from 1, for people; only the
+				// structured page fields of JSON and SARIF are 0-based.
+				err = fmt.Errorf("page %d: %w", jobs[i].page+1, err)
 			}
-			errs = append(errs, seqErr{src.seq, Error{Source: name, Err: r.err}})
+			errs = append(errs, seqErr{src.seq, Error{Source: src.name, Err: err}})
 			failed[src] = true
 		}
 	}

@@ -480,7 +480,7 @@ func TestPDFLimits(t *testing.T) {
 		pages    int
 	}{
 		{"too many pages", three, 2, "three.pdf: 3 pages: over the limit of 2", 0},
-		{"absurd page size", giant, 0, "giant.pdf (page 1): page of 28800x28800 pt at 150 dpi", 1},
+		{"absurd page size", giant, 0, "giant.pdf: page 2: page of 28800x28800 pt at 150 dpi", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
