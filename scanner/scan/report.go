@@ -401,8 +401,8 @@ func WriteSARIF(w io.Writer, r *Result, ruleInfos []rules.RuleInfo, toolVersion 
 	run.Invocations = []sarifInvocation{inv}
 	for _, f := range r.Findings {
 		res := sarifResult{
-			RuleID: f.Rule,
-			Level:  sarifLevel(f.Severity),
+			RuleID:  f.Rule,
+			Level:   sarifLevel(f.Severity),
 			Message: sarifMessage{Text: sarifText(f)},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: artifactFor(f.Source),
