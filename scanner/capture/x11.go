@@ -308,10 +308,11 @@ var extMu sync.Mutex
 // conn is everything tied to one X connection, dropped as a whole when the
 // server goes away.
 type conn struct {
-	x      *xgb.Conn
-	root   xproto.Window
-	format pixelFormat
-	fmtErr error // non-nil: root visual not convertible
+	x       *xgb.Conn
+	timeout time.Duration
+	root    xproto.Window
+	format  pixelFormat
+	fmtErr  error // non-nil: root visual not convertible
 
 	randr15  bool
 	xinerama bool
@@ -327,7 +328,7 @@ func dial(display string, disableSHM bool, timeout time.Duration) (*conn, error)
 	if err != nil {
 		return nil, err
 	}
-	cn := &conn{x: x, atoms: map[xproto.Atom]string{}}
+	cn := &conn{x: x, timeout: timeout, atoms: map[xproto.Atom]string{}}
 	if err := cn.init(display, disableSHM, timeout); err != nil {
 		x.Close()
 		return nil, err
@@ -444,7 +445,9 @@ func (cn *conn) drainEvents() {
 func (cn *conn) close(graceful bool) {
 	if cn.seg != nil {
 		if graceful {
-			shm.Detach(cn.x, cn.seg.xid)
+			// Checked, so the server has let go of the segment when Close
+			// returns and the kernel frees it now, not at some later point.
+			_ = check(cn.timeout, shm.DetachChecked(cn.x, cn.seg.xid))
 		}
 		cn.seg.release()
 		cn.seg = nil
