@@ -24,7 +24,7 @@ import (
 	"golang.org/x/image/bmp"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner/scan/internal/testpdf"
+	"github.com/demoguard/demoguard/scanner/scan/testpdf"
 )
 
 // fakeRecognizer answers with func fields so each test says what OCR sees.
