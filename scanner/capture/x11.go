@@ -488,12 +488,17 @@ func (cn *conn) displays(timeout time.Duration) ([]Display, error) {
 			}
 		}
 	}
-	if len(ds) == 0 && cn.xinerama {
+	// With classic Xinerama (several X screens joined, +xinerama) RandR
+	// only describes screen 0, so Xinerama's list wins when it has more
+	// heads. Otherwise the server derives Xinerama from RandR and RandR's
+	// list, with names and the primary flag, is the better one.
+	if cn.xinerama {
 		r, err := wait(timeout, xinerama.QueryScreens(cn.x).Reply)
 		if errors.As(err, &ce) {
 			return nil, err
 		}
-		if err == nil {
+		if err == nil && len(r.ScreenInfo) > len(ds) {
+			ds = ds[:0]
 			for i, s := range r.ScreenInfo {
 				ds = append(ds, Display{
 					Bounds:  image.Rect(int(s.XOrg), int(s.YOrg), int(s.XOrg)+int(s.Width), int(s.YOrg)+int(s.Height)),

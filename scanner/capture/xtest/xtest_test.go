@@ -151,3 +151,35 @@ func TestMultiScreenXvfb(t *testing.T) {
 		}
 	}
 }
+
+// With +xinerama Xvfb joins its screens into one root, but places every
+// screen at 0,0 (no layout) and RandR describes only screen 0. The capturer
+// then takes Xinerama's list: two heads, both at the origin.
+func TestXineramaScreens(t *testing.T) {
+	display := xtest.StartXvfb(t, "1920x1080x24", "1280x720x24", "+xinerama")
+	c, err := capture.OpenWith(capture.Options{Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ds, err := c.Displays()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []image.Rectangle{image.Rect(0, 0, 1920, 1080), image.Rect(0, 0, 1280, 720)}
+	if len(ds) != len(want) {
+		t.Fatalf("displays %+v, want bounds %v", ds, want)
+	}
+	for i, d := range ds {
+		if d.Bounds != want[i] {
+			t.Errorf("display %d bounds %v, want %v", i, d.Bounds, want[i])
+		}
+		img, err := c.Capture(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Rect.Size() != d.Bounds.Size() {
+			t.Fatalf("display %d: image %v for bounds %v", d.Index, img.Rect, d.Bounds)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,7 +60,8 @@ type Server struct {
 
 // StartXvfb starts `Xvfb :N -noreset -screen 0 1920x1080x24 ...` on a free
 // display number and returns ":N". Each screens entry is a WxHxD spec for
-// one more X screen (default: one 1920x1080x24 screen). The server is killed
+// one more X screen (default: one 1920x1080x24 screen); entries starting
+// with '+' or '-' are passed as server options (e.g. "+xinerama"). The server is killed
 // in t.Cleanup. A missing Xvfb fails the test: skipping would hide that the
 // capture path is untested.
 func StartXvfb(t testing.TB, screens ...string) (display string) {
@@ -74,8 +76,8 @@ func StartServer(t testing.TB, screens ...string) *Server {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatalf("xtest: Xvfb is not installed (%v); install it with: apt-get install -y xvfb", err)
 	}
-	if len(screens) == 0 {
-		screens = []string{"1920x1080x24"}
+	if !slices.ContainsFunc(screens, func(s string) bool { return !strings.HasPrefix(s, "+") && !strings.HasPrefix(s, "-") }) {
+		screens = append([]string{"1920x1080x24"}, screens...)
 	}
 	s := &Server{t: t, screens: screens}
 	t.Cleanup(func() { s.Stop() })
@@ -122,8 +124,14 @@ func (s *Server) start(n int) error {
 	}
 	defer r.Close()
 	args := []string{":" + strconv.Itoa(n), "-noreset", "-nolisten", "tcp", "-displayfd", "3"}
-	for i, spec := range s.screens {
+	i := 0
+	for _, spec := range s.screens {
+		if strings.HasPrefix(spec, "+") || strings.HasPrefix(spec, "-") {
+			args = append(args, spec) // a server option such as +xinerama
+			continue
+		}
 		args = append(args, "-screen", strconv.Itoa(i), spec)
+		i++
 	}
 	cmd := exec.Command("Xvfb", args...)
 	logBuf := &syncBuffer{}
