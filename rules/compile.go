@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -358,6 +359,8 @@ func compileMatcher(rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string
 	}
 }
 
+const maxTermsFile = 256 << 20
+
 // readTermsFile calls add for each term: one a line, '#' starts a comment,
 // blank lines ignored.
 func readTermsFile(path string, add func(term string, line int)) (int, error) {
@@ -366,6 +369,15 @@ func readTermsFile(path string, add func(term string, line int)) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
+	// A device or pipe (/dev/urandom, a FIFO) would never end: only regular
+	// files of sane size are term lists.
+	if fi, err := f.Stat(); err != nil {
+		return 0, err
+	} else if !fi.Mode().IsRegular() {
+		return 0, errors.New("not a regular file")
+	} else if fi.Size() > maxTermsFile {
+		return 0, fmt.Errorf("larger than %d MB", maxTermsFile>>20)
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	n := 0
