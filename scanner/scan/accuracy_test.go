@@ -1,0 +1,189 @@
+package scan_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/ocr"
+	"github.com/demoguard/demoguard/scanner/scan"
+)
+
+// TestMain lets this test binary serve as an OCR worker process: the
+// engine re-executes the running binary for its workers.
+func TestMain(m *testing.M) {
+	ocr.MaybeRunWorker()
+	os.Exit(m.Run())
+}
+
+const corpusDir = "../../testdata/corpus"
+
+// overlaps is true when two boxes share at least one pixel.
+func overlaps(a, b rules.Box) bool {
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
+}
+
+// fontBucket groups planted items by text height for the recall report.
+func fontBucket(px int) string {
+	switch {
+	case px <= 12:
+		return "10-12px"
+	case px <= 14:
+		return "13-14px"
+	case px <= 18:
+		return "15-18px"
+	case px <= 24:
+		return "19-24px"
+	}
+	return "25px+"
+}
+
+type tally struct{ found, total int }
+
+func (t tally) String() string {
+	if t.total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d = %.3f", t.found, t.total, float64(t.found)/float64(t.total))
+}
+
+func logTable(t *testing.T, title string, m map[string]*tally) {
+	t.Helper()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "recall by %s:\n", title)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-28s %s\n", k, m[k])
+	}
+	t.Log(b.String())
+}
+
+// TestCorpusAccuracy is the accuracy test: the generated corpus
+// scanned with the real OCR engine and the corpus rules. A planted item is
+// found when a finding of its rule overlaps its box; a decoy is flagged when
+// any finding overlaps its box. Recall must be at least 0.98 and no decoy
+// flagged.
+func TestCorpusAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OCRs the whole corpus")
+	}
+	data, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	if err != nil {
+		t.Fatalf("corpus manifest: %v", err)
+	}
+	var man corpus.Manifest
+	if err := json.Unmarshal(data, &man); err != nil {
+		t.Fatalf("corpus manifest: %v", err)
+	}
+	rs, err := rules.Load(filepath.Join(corpusDir, "rules.toml"))
+	if err != nil {
+		t.Fatalf("corpus rules: %v", err)
+	}
+	eng, err := ocr.New(ocr.Options{Workers: runtime.NumCPU()})
+	if err != nil {
+		t.Fatalf("OCR: %v", err)
+	}
+	defer eng.Close()
+	s, err := scan.New(scan.Options{Recognizer: eng, Matcher: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	paths := make([]string, len(man.Screens))
+	for i, sc := range man.Screens {
+		paths[i] = filepath.Join(corpusDir, sc.Name+".png")
+	}
+	start := time.Now()
+	res, err := s.Run(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	bySource := map[string][]scan.Finding{}
+	for _, f := range res.Findings {
+		bySource[f.Source] = append(bySource[f.Source], f)
+	}
+
+	all := tally{}
+	byStyle, byFont, byKind := map[string]*tally{}, map[string]*tally{}, map[string]*tally{}
+	add := func(m map[string]*tally, k string, found bool) {
+		if m[k] == nil {
+			m[k] = &tally{}
+		}
+		m[k].total++
+		if found {
+			m[k].found++
+		}
+	}
+	var misses, flagged []string
+	decoys := 0
+	for i, sc := range man.Screens {
+		fs := bySource[paths[i]]
+		for _, it := range sc.Items {
+			if it.Rule == "" {
+				decoys++
+				for _, f := range fs {
+					if overlaps(f.Box, it.Box) {
+						flagged = append(flagged, fmt.Sprintf("%s: decoy %q (%s, %dpx) flagged by %s as %q at %v",
+							sc.Name, it.Text, it.Style, it.FontPx, f.Rule, f.Text, f.Box))
+						break
+					}
+				}
+				continue
+			}
+			found := false
+			for _, f := range fs {
+				if f.Rule == it.Rule && overlaps(f.Box, it.Box) {
+					found = true
+					break
+				}
+			}
+			all.total++
+			if found {
+				all.found++
+			} else {
+				misses = append(misses, fmt.Sprintf("%s: missed %s %q (rule %s, %s, %dpx) at %v",
+					sc.Name, it.Kind, it.Text, it.Rule, it.Style, it.FontPx, it.Box))
+			}
+			add(byStyle, it.Style, found)
+			add(byFont, fontBucket(it.FontPx), found)
+			add(byKind, it.Kind, found)
+		}
+	}
+	logTable(t, "style", byStyle)
+	logTable(t, "font size", byFont)
+	logTable(t, "kind", byKind)
+	t.Logf("%d screens, %d pages OCRed in %v (%d workers); recall %s; %d of %d decoys flagged; %d findings dropped below min-conf %.2f",
+		len(man.Screens), res.Pages, elapsed.Round(time.Millisecond), runtime.NumCPU(), all, len(flagged), decoys, res.Dropped, s.MinConf())
+	for _, m := range misses {
+		t.Log(m)
+	}
+	for _, f := range flagged {
+		t.Log(f)
+	}
+	if all.total == 0 {
+		t.Fatal("no planted items in the manifest")
+	}
+	if recall := float64(all.found) / float64(all.total); recall < 0.98 {
+		t.Errorf("recall %.3f (%s); want at least 0.98", recall, all)
+	}
+	if len(flagged) > 0 {
+		t.Errorf("%d decoys flagged; want none", len(flagged))
+	}
+}
