@@ -8,9 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/demoguard/demoguard/scanner/ocr"
 )
 
 func main() {
+	ocr.MaybeRunWorker()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// A second signal exits at once: NotifyContext stops catching after stop().
 	go func() {

@@ -1,0 +1,518 @@
+package ocr
+
+import (
+	"image"
+	"image/draw"
+)
+
+// Segmentation finds the background of every part of a screen, so that text
+// can be normalised to dark-on-white locally: a dark notification card over a
+// light slide, white text on a blue chat bubble and grey-on-grey captions all
+// become black text on white before Tesseract sees them.
+//
+// Method (all O(pixels), no parameters learned):
+//  1. A pixel is "core background" if it lies in an S×S square of pixels
+//     whose neighbours differ by at most tol per channel. Text strokes are
+//     thinner than S, so text never forms a core; the padding of a card,
+//     bubble or cell does.
+//  2. Core pixels are joined into components (4-connected, colour within
+//     tol). Tiny components are dropped (they are thick strokes of big text,
+//     not backgrounds).
+//  3. Each component floods outwards through pixels that continue its
+//     colour (gradients allowed, step ≤ tol): this is all of its background.
+//  4. The remaining pixels (text, icons, borders) are given to the nearest
+//     background by a breadth-first search, together with the colour of the
+//     background pixel they were reached from. Their "ink" is their colour
+//     distance to that local background, stretched by the contrast found in
+//     the component (so grey-on-grey gets the same black as black-on-white).
+//  5. Components of similar colour separated only by thin lines (table
+//     grids, card borders) are grouped into one unit; a unit is OCR'd as one
+//     region, other units masked out.
+
+const (
+	flatTol = 4 // max per-channel step between neighbouring background pixels
+)
+
+type frame struct {
+	w, h int
+	pix  []uint8 // RGBA
+}
+
+// newFrame copies r of img into an RGBA frame with origin 0,0.
+func newFrame(img image.Image, r image.Rectangle) *frame {
+	f := &frame{w: r.Dx(), h: r.Dy()}
+	switch src := img.(type) {
+	case *image.RGBA:
+		f.pix = make([]uint8, 4*f.w*f.h)
+		for y := 0; y < f.h; y++ {
+			o := src.PixOffset(r.Min.X, r.Min.Y+y)
+			copy(f.pix[4*f.w*y:4*f.w*(y+1)], src.Pix[o:o+4*f.w])
+		}
+	case *image.NRGBA:
+		// Screens are opaque; the alpha channel is ignored.
+		f.pix = make([]uint8, 4*f.w*f.h)
+		for y := 0; y < f.h; y++ {
+			o := src.PixOffset(r.Min.X, r.Min.Y+y)
+			copy(f.pix[4*f.w*y:4*f.w*(y+1)], src.Pix[o:o+4*f.w])
+		}
+	default:
+		dst := image.NewRGBA(image.Rect(0, 0, f.w, f.h))
+		draw.Draw(dst, dst.Rect, img, r.Min, draw.Src)
+		f.pix = dst.Pix
+	}
+	return f
+}
+
+// cdist is the largest per-channel difference between pixels i and j.
+func cdist(p []uint8, i, j int) int {
+	i, j = 4*i, 4*j
+	d := int(p[i]) - int(p[j])
+	if d < 0 {
+		d = -d
+	}
+	e := int(p[i+1]) - int(p[j+1])
+	if e < 0 {
+		e = -e
+	}
+	if e > d {
+		d = e
+	}
+	e = int(p[i+2]) - int(p[j+2])
+	if e < 0 {
+		e = -e
+	}
+	if e > d {
+		d = e
+	}
+	return d
+}
+
+type segmentation struct {
+	w, h   int
+	ink    []uint8 // 255 background .. 0 full ink, text always dark
+	unit   []int32 // unit per pixel
+	nunits int
+}
+
+// segParams scale with the text size the screen is expected to carry.
+type segParams struct {
+	square  int // S: side of a flat square that counts as background
+	minCore int // core pixels a background component needs
+	gap     int // thin lines up to this width do not separate units
+}
+
+func paramsFor(w, h int) segParams {
+	// HiDPI screens (2560 px and wider) draw everything about twice as big:
+	// paddings grow, but so do strokes of bold titles, which must stay
+	// thinner than S or they would be taken for backgrounds.
+	if w >= 2400 || h >= 1400 {
+		return segParams{square: 14, minCore: 400, gap: 6}
+	}
+	return segParams{square: 8, minCore: 160, gap: 4}
+}
+
+func segment(f *frame) *segmentation {
+	w, h := f.w, f.h
+	n := w * h
+	prm := paramsFor(w, h)
+	S := prm.square
+	if S > w || S > h {
+		S = max(2, min(w, h))
+	}
+	p := f.pix
+
+	// 1. Edge flags (bit 1: differs from right neighbour, bit 2: from the one
+	// below), computed once and reused by every later step, and the
+	// summed-area table of "has any edge".
+	edge := make([]uint8, n)
+	W1 := w + 1
+	sat := make([]int32, W1*(h+1))
+	for y := 0; y < h; y++ {
+		var run int32
+		row := y * w
+		for x := 0; x < w; x++ {
+			i := row + x
+			var e uint8
+			if x+1 < w && cdist(p, i, i+1) > flatTol {
+				e |= 1
+			}
+			if y+1 < h && cdist(p, i, i+w) > flatTol {
+				e |= 2
+			}
+			edge[i] = e
+			if e != 0 {
+				run++
+			}
+			sat[(y+1)*W1+x+1] = sat[y*W1+x+1] + run
+		}
+	}
+	boxSum := func(x0, y0, x1, y1 int) int32 { // inclusive-exclusive
+		return sat[y1*W1+x1] - sat[y0*W1+x1] - sat[y1*W1+x0] + sat[y0*W1+x0]
+	}
+	// Anchors: squares [x,x+S)×[y,y+S) whose inner (S-1)² pixels have no edge.
+	anchor := make([]uint8, n)
+	for y := 0; y+S <= h; y++ {
+		for x := 0; x+S <= w; x++ {
+			if boxSum(x, y, x+S-1, y+S-1) == 0 {
+				anchor[y*w+x] = 1
+			}
+		}
+	}
+	// Core = anchors dilated by the square; reuse the table.
+	for y := 0; y < h; y++ {
+		var run int32
+		for x := 0; x < w; x++ {
+			run += int32(anchor[y*w+x])
+			sat[(y+1)*W1+x+1] = sat[y*W1+x+1] + run
+		}
+	}
+	core := anchor // reuse storage: anchors are no longer needed after this pass
+	coreOf := make([]uint8, n)
+	for y := 0; y < h; y++ {
+		y0 := max(0, y-S+1)
+		for x := 0; x < w; x++ {
+			x0 := max(0, x-S+1)
+			if boxSum(x0, y0, x+1, y+1) > 0 {
+				coreOf[y*w+x] = 1
+			}
+		}
+	}
+	copy(core, coreOf)
+
+	// 2. Components of core pixels.
+	parent := make([]int32, n)
+	for i := range parent {
+		parent[i] = -1
+	}
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			if ra < rb {
+				parent[rb] = ra
+			} else {
+				parent[ra] = rb
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if core[i] == 0 {
+				continue
+			}
+			parent[i] = int32(i)
+			if x > 0 && core[i-1] != 0 && edge[i-1]&1 == 0 {
+				union(int32(i), int32(i-1))
+			}
+			if y > 0 && core[i-w] != 0 && edge[i-w]&2 == 0 {
+				union(int32(i), int32(i-w))
+			}
+		}
+	}
+	// Areas are counted at the roots; lab doubles as the root → component map
+	// (roots precede their members, so each root is relabelled before use).
+	area := make([]int32, n)
+	for i := 0; i < n; i++ {
+		if core[i] != 0 {
+			area[find(int32(i))]++
+		}
+	}
+	lab := coreOf32(n)
+	var ncomp int32
+	for i := 0; i < n; i++ {
+		if core[i] == 0 {
+			continue
+		}
+		r := find(int32(i))
+		if area[r] < int32(prm.minCore) {
+			continue
+		}
+		if r == int32(i) {
+			lab[i] = ncomp
+			ncomp++
+		} else {
+			lab[i] = lab[r]
+		}
+	}
+	area, parent = nil, nil
+
+	queue := make([]int32, 0, n)
+	bgsrc := make([]int32, n)
+	flooded := coreOf // reuse: 1 = background pixel
+	for i := range flooded {
+		flooded[i] = 0
+	}
+	if ncomp == 0 {
+		// No flat area anywhere (a photo, a tiny crop): take the most common
+		// colour as the background.
+		bg := modalPixel(p, n)
+		for i := 0; i < n; i++ {
+			if cdist(p, i, bg) <= 2*flatTol {
+				lab[i] = 0
+			}
+		}
+		ncomp = 1
+		if lab[bg] < 0 {
+			lab[bg] = 0
+		}
+	}
+	for i := 0; i < n; i++ {
+		if lab[i] >= 0 {
+			flooded[i] = 1
+			bgsrc[i] = int32(i)
+			queue = append(queue, int32(i))
+		}
+	}
+
+	// 3. Flood backgrounds through continuing colour.
+	for qi := 0; qi < len(queue); qi++ {
+		i := int(queue[qi])
+		y := i / w
+		x := i - y*w
+		c := lab[i]
+		if x > 0 && lab[i-1] < 0 && edge[i-1]&1 == 0 {
+			lab[i-1], flooded[i-1], bgsrc[i-1] = c, 1, int32(i-1)
+			queue = append(queue, int32(i-1))
+		}
+		if x+1 < w && lab[i+1] < 0 && edge[i]&1 == 0 {
+			lab[i+1], flooded[i+1], bgsrc[i+1] = c, 1, int32(i+1)
+			queue = append(queue, int32(i+1))
+		}
+		if y > 0 && lab[i-w] < 0 && edge[i-w]&2 == 0 {
+			lab[i-w], flooded[i-w], bgsrc[i-w] = c, 1, int32(i-w)
+			queue = append(queue, int32(i-w))
+		}
+		if y+1 < h && lab[i+w] < 0 && edge[i]&2 == 0 {
+			lab[i+w], flooded[i+w], bgsrc[i+w] = c, 1, int32(i+w)
+			queue = append(queue, int32(i+w))
+		}
+	}
+	// 4. Everything else goes to the nearest background (multi-source BFS:
+	// the queue already holds every background pixel in order).
+	for qi := 0; qi < len(queue); qi++ {
+		i := int(queue[qi])
+		y := i / w
+		x := i - y*w
+		c, b := lab[i], bgsrc[i]
+		if x > 0 && lab[i-1] < 0 {
+			lab[i-1], bgsrc[i-1] = c, b
+			queue = append(queue, int32(i-1))
+		}
+		if x+1 < w && lab[i+1] < 0 {
+			lab[i+1], bgsrc[i+1] = c, b
+			queue = append(queue, int32(i+1))
+		}
+		if y > 0 && lab[i-w] < 0 {
+			lab[i-w], bgsrc[i-w] = c, b
+			queue = append(queue, int32(i-w))
+		}
+		if y+1 < h && lab[i+w] < 0 {
+			lab[i+w], bgsrc[i+w] = c, b
+			queue = append(queue, int32(i+w))
+		}
+	}
+	queue = nil
+
+	// Contrast per component: a high percentile of the ink distances.
+	hist := make([][256]int32, ncomp)
+	dist := edge // reuse: edges are no longer needed
+	for i := 0; i < n; i++ {
+		if flooded[i] == 0 {
+			d := cdist(p, i, int(bgsrc[i]))
+			dist[i] = uint8(d)
+			hist[lab[i]][d]++
+		}
+	}
+	full := make([]int, ncomp) // distance that maps to full black
+	for c := range hist {
+		var tot int32
+		for _, v := range hist[c] {
+			tot += v
+		}
+		lim := tot / 20 // 95th percentile
+		d := 255
+		var acc int32
+		for ; d > 0; d-- {
+			acc += hist[c][d]
+			if acc > lim {
+				break
+			}
+		}
+		// Full ink at 60 % of the contrast: anti-aliased edges stay grey,
+		// but text drawn in a lighter colour than the darkest text of the
+		// panel (captions, comments) still ends up clearly dark.
+		full[c] = max(20, d*inkFullPct/100)
+	}
+	ink := make([]uint8, n)
+	for i := 0; i < n; i++ {
+		if flooded[i] != 0 {
+			ink[i] = 255
+			continue
+		}
+		d := int(dist[i]) * 255 / full[lab[i]]
+		if d > 255 {
+			d = 255
+		}
+		ink[i] = uint8(255 - d)
+	}
+
+	// 5. Units: group components of similar colour separated by thin lines.
+	color := make([][3]int64, ncomp)
+	cnt := make([]int64, ncomp)
+	bbox := make([][4]int, ncomp)
+	for c := range bbox {
+		bbox[c] = [4]int{w, h, 0, 0}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if flooded[i] == 0 {
+				continue
+			}
+			c := lab[i]
+			color[c][0] += int64(p[4*i])
+			color[c][1] += int64(p[4*i+1])
+			color[c][2] += int64(p[4*i+2])
+			cnt[c]++
+			b := &bbox[c]
+			b[0], b[1], b[2], b[3] = min(b[0], x), min(b[1], y), max(b[2], x+1), max(b[3], y+1)
+		}
+	}
+	for c := range color {
+		for k := range 3 {
+			color[c][k] /= max(1, cnt[c])
+		}
+	}
+	similar := func(a, b int32) bool {
+		for k := range 3 {
+			d := color[a][k] - color[b][k]
+			if d < -12 || d > 12 {
+				return false
+			}
+		}
+		return true
+	}
+	grp := make([]int32, ncomp)
+	for i := range grp {
+		grp[i] = int32(i)
+	}
+	gfind := func(a int32) int32 {
+		for grp[a] != a {
+			grp[a] = grp[grp[a]]
+			a = grp[a]
+		}
+		return a
+	}
+	join := func(a, b int32) {
+		ra, rb := gfind(a), gfind(b)
+		if ra != rb && similar(a, b) {
+			grp[max(ra, rb)] = min(ra, rb)
+		}
+	}
+	G := prm.gap
+	for y := 0; y < h; y++ {
+		for x := 0; x+1 < w; x++ {
+			i := y*w + x
+			if flooded[i] != 0 && flooded[i+1] == 0 {
+				for k := 2; k <= G+1 && x+k < w; k++ {
+					if flooded[i+k] != 0 {
+						if lab[i+k] != lab[i] {
+							join(lab[i], lab[i+k])
+						}
+						break
+					}
+				}
+			}
+			if y+1 < h && flooded[i] != 0 && flooded[i+w] == 0 {
+				for k := 2; k <= G+1 && y+k < h; k++ {
+					if flooded[i+k*w] != 0 {
+						if lab[i+k*w] != lab[i] {
+							join(lab[i], lab[i+k*w])
+						}
+						break
+					}
+				}
+			}
+		}
+	}
+	// A small background enclosed by a larger one of the same colour is the
+	// counter of a big glyph ("O", "Q") or a hole in a shape: it belongs to
+	// the enclosing region, or that glyph would be split between two units.
+	small := int64(40 * S * S)
+	var big []int32
+	for c := range ncomp {
+		if cnt[c] >= small {
+			big = append(big, c)
+		}
+	}
+	for c := range ncomp {
+		if cnt[c] >= small {
+			continue
+		}
+		for _, b := range big {
+			bb, cb := bbox[b], bbox[c]
+			if cb[0] >= bb[0] && cb[1] >= bb[1] && cb[2] <= bb[2] && cb[3] <= bb[3] && similar(b, c) {
+				join(b, c)
+				break
+			}
+		}
+	}
+	unitOf := make([]int32, ncomp)
+	for i := range unitOf {
+		unitOf[i] = -1
+	}
+	var nunits int32
+	for c := range ncomp {
+		r := gfind(c)
+		if unitOf[r] < 0 {
+			unitOf[r] = nunits
+			nunits++
+		}
+		unitOf[c] = unitOf[r]
+	}
+	unit := lab // reuse
+	for i := 0; i < n; i++ {
+		unit[i] = unitOf[lab[i]]
+	}
+	return &segmentation{w: w, h: h, ink: ink, unit: unit, nunits: int(nunits)}
+}
+
+func coreOf32(n int) []int32 {
+	s := make([]int32, n)
+	for i := range s {
+		s[i] = -1
+	}
+	return s
+}
+
+// modalPixel returns the index of a pixel with the most common colour
+// (quantised to 4 bits per channel, sampled).
+func modalPixel(p []uint8, n int) int {
+	counts := map[uint32]int{}
+	first := map[uint32]int{}
+	step := max(1, n/50000)
+	best, bestN := 0, -1
+	for i := 0; i < n; i += step {
+		k := uint32(p[4*i]>>4)<<8 | uint32(p[4*i+1]>>4)<<4 | uint32(p[4*i+2]>>4)
+		counts[k]++
+		if _, ok := first[k]; !ok {
+			first[k] = i
+		}
+		if counts[k] > bestN {
+			best, bestN = first[k], counts[k]
+		}
+	}
+	return best
+}
+
+// inkFullPct: the ink distance (as a percentage of the panel's contrast)
+// that maps to black. Lower values embolden text, which turns slashed or
+// dotted zeros into eights.
+var inkFullPct = 100
