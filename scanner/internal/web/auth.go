@@ -1,0 +1,176 @@
+// Package web holds what the presenter page (scanner/ui) and the AV booth
+// hub (scanner/hub) share: token authentication, listening and announcing
+// the URL, Server-Sent Events and security headers.
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// NewToken returns a random URL-safe token (128 bits).
+func NewToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// IsLoopback reports whether addr (host:port, as given to --ui or --listen)
+// binds only to the loopback interface. An empty host binds every interface
+// and is not loopback; "localhost" is, as Go resolves it to loopback only.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ResolveToken applies the rule both servers follow: a loopback address
+// needs no token (but honours one given), any other address requires one,
+// generated when not given. generated tells the caller to print it.
+func ResolveToken(addr, token string) (tok string, generated bool, err error) {
+	if token != "" || IsLoopback(addr) {
+		return token, false, nil
+	}
+	tok, err = NewToken()
+	return tok, err == nil, err
+}
+
+// Guard checks requests for the token. With an empty Token every request
+// passes (loopback only; see ResolveToken), except that the Host header must
+// then name a loopback host: without a token, a web page the presenter opens
+// could otherwise read the alerts through DNS rebinding.
+type Guard struct {
+	Token string
+	// Cookie is the cookie's name; it should include the port, as browsers
+	// share cookies between ports of one host and two servers on one machine
+	// (an agent's page and the hub) have different tokens.
+	Cookie string
+	// Realm names the server in 401 responses.
+	Realm string
+}
+
+// CookieName returns a cookie name for a server of kind on addr's port.
+func CookieName(kind, addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return "demoguard_" + kind
+	}
+	return "demoguard_" + kind + "_" + port
+}
+
+// Wrap returns h behind the token check. A valid ?token= on a GET sets the
+// cookie and redirects to the same URL without the token, so the token does
+// not stay in the address bar (which may be on the shared screen) or in the
+// browser history; later requests carry the cookie. Scripts and agents use
+// "Authorization: Bearer TOKEN".
+func (g *Guard) Wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.Token == "" {
+			if !loopbackHost(r.Host) {
+				http.Error(w, "demoguard: this server answers only on a loopback address", http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		if q := r.URL.Query(); q.Has("token") {
+			if !g.equal(q.Get("token")) {
+				g.deny(w)
+				return
+			}
+			http.SetCookie(w, &http.Cookie{
+				Name: g.Cookie, Value: g.Token, Path: "/",
+				HttpOnly: true, SameSite: http.SameSiteStrictMode,
+				Secure: r.TLS != nil, MaxAge: 7 * 24 * 3600,
+			})
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				q.Del("token")
+				u := *r.URL
+				u.RawQuery = q.Encode()
+				http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		if tok, ok := bearer(r); ok {
+			if !g.equal(tok) {
+				g.deny(w)
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		if c, err := r.Cookie(g.Cookie); err == nil && g.equal(c.Value) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		g.deny(w)
+	})
+}
+
+// equal compares in constant time. Hashing first makes the comparison
+// independent of the lengths too (ConstantTimeCompare returns early on a
+// length mismatch, which would leak the token's length).
+func (g *Guard) equal(got string) bool {
+	a := sha256.Sum256([]byte(got))
+	b := sha256.Sum256([]byte(g.Token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+func (g *Guard) deny(w http.ResponseWriter) {
+	realm := g.Realm
+	if realm == "" {
+		realm = "demoguard"
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", realm))
+	http.Error(w, "demoguard: a valid token is required (open the URL with ?token= printed at start, or send Authorization: Bearer)", http.StatusUnauthorized)
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	const p = "Bearer "
+	if len(h) > len(p) && strings.EqualFold(h[:len(p)], p) {
+		return strings.TrimSpace(h[len(p):]), true
+	}
+	return "", false
+}
+
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	return IsLoopback(host)
+}
+
+// SameOrigin rejects state-changing requests sent by other sites: the
+// cookie is SameSite=Strict, but the loopback server without a token has no
+// cookie to rely on, so Origin (or Sec-Fetch-Site) must match.
+func SameOrigin(r *http.Request) bool {
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true // not a browser, or a same-origin navigation by an old one
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
