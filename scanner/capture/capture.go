@@ -5,6 +5,18 @@
 //
 // Frames live only in memory: nothing here writes pixels to disk, because the
 // whole point of demoguard is that confidential screens must not leak.
+//
+// On X11:
+//   - Displays come from RandR 1.5 monitors, from Xinerama when it lists
+//     more heads (classic multi-screen setups), else the root window; they are
+//     re-queried on every call, so hot-plugging and resizing are seen at once.
+//   - Pixels come through a private (0600) MIT-SHM segment whose id is
+//     removed right after the server attached it; if the server cannot attach
+//     it (containers without shared IPC, remote displays) capture silently
+//     continues with GetImage. Backend says which path is in use.
+//   - If the server dies or stops answering (Options.Timeout), the failing
+//     call returns ErrDisconnected; later calls reconnect, spaced by an
+//     exponential backoff, so the caller just keeps calling.
 package capture
 
 import (

@@ -197,7 +197,7 @@ func (s *Server) signal(sig syscall.Signal) error {
 	if err := cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
-	cmd.Process.Signal(syscall.SIGCONT) // a paused server cannot act on SIGTERM
+	cmd.Process.Signal(sigCont) // a paused server cannot act on SIGTERM
 	select {
 	case <-exited:
 	case <-time.After(3 * time.Second):
@@ -209,10 +209,10 @@ func (s *Server) signal(sig syscall.Signal) error {
 
 // Pause freezes the server (SIGSTOP): connections stay open but nothing is
 // answered, like a hung X server. Resume undoes it.
-func (s *Server) Pause() error { return s.send(syscall.SIGSTOP) }
+func (s *Server) Pause() error { return s.send(sigStop) }
 
 // Resume continues a paused server (SIGCONT).
-func (s *Server) Resume() error { return s.send(syscall.SIGCONT) }
+func (s *Server) Resume() error { return s.send(sigCont) }
 
 func (s *Server) send(sig syscall.Signal) error {
 	s.mu.Lock()
