@@ -521,3 +521,20 @@ func TestParsePDFInfo(t *testing.T) {
 		t.Errorf("err = %v; want ErrTooLarge for 2 pages over a limit of 1", err)
 	}
 }
+
+func TestStdinPDF(t *testing.T) {
+	needPoppler(t)
+	pdf := testpdf.Make(testpdf.Page{Image: solid(40, 30, color.White), DPI: 150}, testpdf.Page{Image: solid(40, 30, color.White), DPI: 150})
+	s := newTestScanner(t, Options{
+		Recognizer: sizeOCR(map[int]rules.Word{40: {Text: "Walmart", Box: rules.Box{W: 5, H: 5}, Conf: 0.9}}),
+		Matcher:    wordMatcher("Walmart"),
+		Stdin:      bytes.NewReader(pdf),
+	})
+	res, err := s.Run(context.Background(), []string{"-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 || res.Pages != 2 || len(res.Findings) != 2 || res.Findings[1].Page != 1 {
+		t.Fatalf("result %+v", res)
+	}
+}
