@@ -318,10 +318,15 @@ type conn struct {
 	xinerama bool
 	atoms    map[xproto.Atom]string
 
-	shmOK  bool
-	shmErr error // why SHM is not used
-	seg    *segment
+	shmOK    bool
+	shmErr   error // why SHM is not used
+	shmFails int   // consecutive failed SHM GetImage requests
+	seg      *segment
 }
+
+// maxSHMFailures consecutive failed SHM GetImage requests make a connection
+// give up on SHM.
+const maxSHMFailures = 3
 
 func dial(display string, disableSHM bool, timeout time.Duration) (*conn, error) {
 	x, err := xgb.NewConnDisplay(display)
@@ -580,6 +585,7 @@ func (cn *conn) capture(d Display, dst *image.RGBA, timeout time.Duration, hook 
 	if cn.shmOK {
 		data, err := cn.getImageSHM(r, timeout, hook)
 		if err == nil {
+			cn.shmFails = 0
 			convert(dst, at, data, w, h, w*4, cn.format)
 			return dst, nil
 		}
@@ -587,14 +593,20 @@ func (cn *conn) capture(d Display, dst *image.RGBA, timeout time.Duration, hook 
 		if errors.As(err, &ce) {
 			return nil, err
 		}
-		// Any other SHM failure (attach refused, no IPC in a container,
-		// segment limits) is permanent for this connection: use GetImage.
-		cn.shmOK = false
-		cn.shmErr = err
-		if cn.seg != nil {
-			shm.Detach(cn.x, cn.seg.xid)
-			cn.seg.release()
-			cn.seg = nil
+		// A segment that cannot be created or attached (no IPC shared with
+		// the server, segment limits) will not work later either: GetImage
+		// from now on. A failed SHM GetImage may be a one-off (the screen
+		// shrank between our geometry query and the request), so that path
+		// gets this frame from GetImage and is given up only if it repeats.
+		cn.shmFails++
+		if cn.seg == nil || cn.shmFails >= maxSHMFailures {
+			cn.shmOK = false
+			cn.shmErr = err
+			if cn.seg != nil {
+				shm.Detach(cn.x, cn.seg.xid)
+				cn.seg.release()
+				cn.seg = nil
+			}
 		}
 	}
 	img, err := wait(timeout, xproto.GetImage(cn.x, xproto.ImageFormatZPixmap, xproto.Drawable(cn.root),
