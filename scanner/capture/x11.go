@@ -609,15 +609,19 @@ func (cn *conn) capture(d Display, dst *image.RGBA, timeout time.Duration, hook 
 			}
 		}
 	}
-	img, err := wait(timeout, xproto.GetImage(cn.x, xproto.ImageFormatZPixmap, xproto.Drawable(cn.root),
-		int16(r.Min.X), int16(r.Min.Y), uint16(w), uint16(h), 0xffffffff).Reply)
+	// The raw reply is used directly: xproto's parsed reply would copy the
+	// 8 MB of pixel data once more.
+	ck := xproto.GetImage(cn.x, xproto.ImageFormatZPixmap, xproto.Drawable(cn.root),
+		int16(r.Min.X), int16(r.Min.Y), uint16(w), uint16(h), 0xffffffff)
+	raw, err := wait(timeout, ck.Cookie.Reply)
 	if err != nil {
 		return nil, err
 	}
-	if len(img.Data) < w*h*4 {
-		return nil, fmt.Errorf("GetImage returned %d bytes for %dx%d", len(img.Data), w, h)
+	const replyHeader = 32
+	if len(raw) < replyHeader || len(raw)-replyHeader < w*h*4 {
+		return nil, fmt.Errorf("GetImage returned %d bytes for %dx%d", len(raw)-replyHeader, w, h)
 	}
-	convert(dst, at, img.Data, w, h, w*4, cn.format)
+	convert(dst, at, raw[replyHeader:], w, h, w*4, cn.format)
 	return dst, nil
 }
 
