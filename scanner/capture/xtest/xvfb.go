@@ -8,6 +8,7 @@
 package xtest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -148,8 +149,9 @@ func (s *Server) start(n int) error {
 
 	ready := make(chan string, 1)
 	go func() {
-		b, _ := io.ReadAll(io.LimitReader(r, 64)) // EOF when Xvfb closes fd 3 or exits
-		ready <- strings.TrimSpace(string(b))
+		// One line; EOF without it means Xvfb exited (display taken, bad args).
+		line, _ := bufio.NewReader(io.LimitReader(r, 64)).ReadString('\n')
+		ready <- strings.TrimSpace(line)
 	}()
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
