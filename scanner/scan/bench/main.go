@@ -89,6 +89,7 @@ func run(dir, bin string, workers int, minConf float64, check bool) error {
 	// Naive: one tesseract process per screen, sequentially.
 	fmt.Fprintf(os.Stderr, "bench: naive tesseract CLI over %d screens…\n", len(paths))
 	naiveStart := time.Now()
+	var naiveCPU time.Duration
 	outputs := make([]string, len(paths))
 	for i, p := range paths {
 		cmd := exec.Command("tesseract", p, "stdout")
@@ -100,6 +101,7 @@ func run(dir, bin string, workers int, minConf float64, check bool) error {
 			return fmt.Errorf("tesseract %s: %v: %s", p, err, stderr.String())
 		}
 		outputs[i] = collapse(string(out))
+		naiveCPU += cpuTime(cmd.ProcessState)
 	}
 	naiveTime := time.Since(naiveStart)
 
@@ -114,6 +116,7 @@ func run(dir, bin string, workers int, minConf float64, check bool) error {
 	dgStart := time.Now()
 	err = cmd.Run()
 	dgTime := time.Since(dgStart)
+	dgCPU := cpuTime(cmd.ProcessState)
 	var ee *exec.ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
 		return fmt.Errorf("demoguard scan: %v\n%s", err, stderr.String())
@@ -181,9 +184,12 @@ func run(dir, bin string, workers int, minConf float64, check bool) error {
 	ratio := dgTime.Seconds() / naiveTime.Seconds()
 	fmt.Printf("corpus: %d screens, %d planted items, %d decoys; %d CPUs; demoguard --workers %d --min-conf %.2f\n\n",
 		len(paths), naive.total, decoys, runtime.NumCPU(), workers, minConf)
-	fmt.Printf("%-34s %-20s %-16s %s\n", "", "recall", "decoys flagged", "wall time")
-	fmt.Printf("%-34s %-20s %-16s %.1f s\n", "naive (tesseract CLI, exact match)", naive, "n/a", naiveTime.Seconds())
-	fmt.Printf("%-34s %-20s %-16s %.1f s (%.2fx naive)\n", "demoguard scan", dg, fmt.Sprintf("%d/%d", flagged, decoys), dgTime.Seconds(), ratio)
+	fmt.Printf("%-34s %-20s %-16s %-24s %s\n", "", "recall", "decoys flagged", "wall time", "CPU time (user+sys)")
+	fmt.Printf("%-34s %-20s %-16s %-24s %.1f s\n", "naive (tesseract CLI, exact match)", naive, "n/a",
+		fmt.Sprintf("%.1f s", naiveTime.Seconds()), naiveCPU.Seconds())
+	fmt.Printf("%-34s %-20s %-16s %-24s %.1f s\n", "demoguard scan", dg, fmt.Sprintf("%d/%d", flagged, decoys),
+		fmt.Sprintf("%.1f s (%.2fx naive)", dgTime.Seconds(), ratio), dgCPU.Seconds())
+	fmt.Printf("\n(load average during the run: %s; wall times on a shared machine are noisy, CPU time less so)\n", loadavg())
 	fmt.Printf("\nrecall by style (naive | demoguard):\n")
 	styles := make([]string, 0, len(dgByStyle))
 	for s := range dgByStyle {
@@ -223,4 +229,26 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func overlaps(a, b rules.Box) bool {
 	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
+}
+
+// cpuTime is user+system time of a finished process and of the children it
+// waited for (demoguard's OCR workers).
+func cpuTime(ps *os.ProcessState) time.Duration {
+	if ps == nil {
+		return 0
+	}
+	return ps.UserTime() + ps.SystemTime()
+}
+
+// loadavg says how busy the machine was, where /proc tells.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
