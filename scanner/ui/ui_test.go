@@ -309,11 +309,9 @@ func TestStream(t *testing.T) {
 		t.Fatalf("Content-Type %q", ct)
 	}
 	a := alertEvent(t, "client-names", "high", time.Now())
-	go func() {
-		// Once the first fragments are out, an alert must be pushed.
-		time.Sleep(100 * time.Millisecond)
-		s.Emit(a)
-	}()
+	// Whether it lands before or after the first fragments, the stream
+	// must carry it.
+	s.Emit(a)
 	if !readUntil(t, resp.Body, `data-id="`+a.Incident+`"`) {
 		t.Fatal("stream ended before the alert")
 	}

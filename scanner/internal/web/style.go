@@ -16,8 +16,8 @@ var Funcs = template.FuncMap{
 	},
 	"dur": FormatDuration,
 	"ms":  func(t time.Time) int64 { return t.UnixMilli() },
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
+	"plural": func(n any, one, many string) string {
+		if fmt.Sprint(n) == "1" {
 			return one
 		}
 		return many
