@@ -110,7 +110,10 @@ type Options struct {
 	// ShowText gives commands the matched text unmasked (--show-text).
 	ShowText bool
 	// OnError receives an "error" event for every failed action; it is
-	// called from the Runner's goroutines, never from within Emit.
+	// called from the Runner's goroutines, never from within Emit, and
+	// never after Close has returned. Close waits for actions in flight,
+	// which may call it: do not hold a lock OnError needs while calling
+	// Close (close the Runner before the sinks it reports into).
 	OnError func(scanner.Event)
 	// Now is the clock for error events; default time.Now.
 	Now func() time.Time
@@ -130,7 +133,8 @@ type Runner struct {
 	cancel  context.CancelFunc
 	running chan struct{} // semaphore: commands running at once
 	dropped atomic.Int64
-	cmdWG   sync.WaitGroup
+	cmdWG   sync.WaitGroup // commands running, and drop reports
+	closed  atomic.Bool    // Close has returned: report nothing more
 	// closeWait bounds Close's wait for actions in flight; default 5s.
 	closeWait time.Duration
 
@@ -259,10 +263,14 @@ func (r *Runner) push(q *queue.Queue[job], j job) {
 	if !q.Push(j) {
 		return
 	}
-	if n := r.dropped.Add(1); n == 1 || n%100 == 0 {
+	if n := r.dropped.Add(1); (n == 1 || n%100 == 0) && !r.closed.Load() {
 		// Not from here: OnError may emit into the very sinks that are
 		// calling Emit.
-		go r.fail(j.ev, fmt.Errorf("actions are falling behind: %d dropped so far", n))
+		r.cmdWG.Add(1)
+		go func() {
+			defer r.cmdWG.Done()
+			r.fail(j.ev, fmt.Errorf("actions are falling behind: %d dropped so far", n))
+		}()
 	}
 }
 
@@ -369,7 +377,7 @@ func (r *Runner) switchScene(j job) {
 }
 
 func (r *Runner) fail(e scanner.Event, err error) {
-	if r.opt.OnError == nil {
+	if r.opt.OnError == nil || r.closed.Load() {
 		return
 	}
 	what := "action"
@@ -401,6 +409,7 @@ func (r *Runner) Close() error {
 		<-done
 	}
 	r.cancel()
+	r.closed.Store(true)
 	if r.obs != nil {
 		r.obs.Close()
 	}
