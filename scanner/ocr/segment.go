@@ -66,6 +66,9 @@ func newFrame(img image.Image, r image.Rectangle) *frame {
 // cdist is the largest per-channel difference between pixels i and j.
 func cdist(p []uint8, i, j int) int {
 	i, j = 4*i, 4*j
+	if p[i] == p[j] && p[i+1] == p[j+1] && p[i+2] == p[j+2] {
+		return 0 // most pixels of a screen: flat background
+	}
 	d := int(p[i]) - int(p[j])
 	if d < 0 {
 		d = -d
@@ -122,13 +125,9 @@ func segment(f *frame) *segmentation {
 	p := f.pix
 
 	// 1. Edge flags (bit 1: differs from right neighbour, bit 2: from the one
-	// below), computed once and reused by every later step, and the
-	// summed-area table of "has any edge".
+	// below), computed once and reused by every later step.
 	edge := make([]uint8, n)
-	W1 := w + 1
-	sat := make([]int32, W1*(h+1))
 	for y := 0; y < h; y++ {
-		var run int32
 		row := y * w
 		for x := 0; x < w; x++ {
 			i := row + x
@@ -140,44 +139,78 @@ func segment(f *frame) *segmentation {
 				e |= 2
 			}
 			edge[i] = e
-			if e != 0 {
-				run++
-			}
-			sat[(y+1)*W1+x+1] = sat[y*W1+x+1] + run
 		}
 	}
-	boxSum := func(x0, y0, x1, y1 int) int32 { // inclusive-exclusive
-		return sat[y1*W1+x1] - sat[y0*W1+x1] - sat[y1*W1+x0] + sat[y0*W1+x0]
-	}
-	// Anchors: squares [x,x+S)×[y,y+S) whose inner (S-1)² pixels have no edge.
-	anchor := make([]uint8, n)
-	for y := 0; y+S <= h; y++ {
-		for x := 0; x+S <= w; x++ {
-			if boxSum(x, y, x+S-1, y+S-1) == 0 {
-				anchor[y*w+x] = 1
-			}
-		}
-	}
-	// Core = anchors dilated by the square; reuse the table.
+	// Anchors: an S×S square whose top-left (S-1)² pixels have no edge, so
+	// all its S² pixels chain together. Found with run lengths, separably:
+	// hrun = edge-free pixels ending at x in this row, then the number of
+	// consecutive rows ending at y where that run reaches S-1. An anchor is
+	// marked at the square's top-left corner.
+	k := S - 1
+	hrun := make([]uint16, n)
 	for y := 0; y < h; y++ {
-		var run int32
+		var run uint16
 		for x := 0; x < w; x++ {
-			run += int32(anchor[y*w+x])
-			sat[(y+1)*W1+x+1] = sat[y*W1+x+1] + run
+			if edge[y*w+x] == 0 {
+				if run < 0xffff {
+					run++
+				}
+			} else {
+				run = 0
+			}
+			hrun[y*w+x] = run
 		}
 	}
-	core := anchor // reuse storage: anchors are no longer needed after this pass
+	core := make([]uint8, n)
+	vrun := make([]uint16, w)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if int(hrun[y*w+x]) >= k {
+				vrun[x]++
+			} else {
+				vrun[x] = 0
+			}
+			// The edge-free k×k window ends at (x,y): the square starts at
+			// (x-k+1, y-k+1) and reaches (x+1, y+1).
+			if int(vrun[x]) >= k && x+1 < w && y+1 < h {
+				core[(y-k+1)*w+x-k+1] = 1
+			}
+		}
+	}
+	// Core = anchors dilated by the square (towards +x, +y), separably:
+	// mark pixels at most S-1 after an anchor in the row, then in the column.
+	for y := 0; y < h; y++ {
+		last := -S
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if core[i]&1 != 0 {
+				last = x
+			}
+			if x-last < S {
+				core[i] |= 2
+			}
+		}
+	}
+	lastRow := make([]int32, w)
+	for x := range lastRow {
+		lastRow[x] = int32(-S)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if core[i]&2 != 0 {
+				lastRow[x] = int32(y)
+			}
+			if y-int(lastRow[x]) < S {
+				core[i] |= 4
+			}
+		}
+	}
+	for i := range core {
+		core[i] >>= 2
+	}
+	hrun = nil
 	coreOf := make([]uint8, n)
-	for y := 0; y < h; y++ {
-		y0 := max(0, y-S+1)
-		for x := 0; x < w; x++ {
-			x0 := max(0, x-S+1)
-			if boxSum(x0, y0, x+1, y+1) > 0 {
-				coreOf[y*w+x] = 1
-			}
-		}
-	}
-	copy(core, coreOf)
 
 	// 2. Components of core pixels.
 	parent := make([]int32, n)
