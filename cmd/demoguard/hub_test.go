@@ -41,8 +41,11 @@ func startHub(t *testing.T, args ...string) (string, *syncBuffer) {
 	})
 	re := regexp.MustCompile(`hub page: (http://\S+)`)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			return m[1], &stderr
+		// The announcement is complete once the hub says it runs.
+		if out := stderr.String(); strings.Contains(out, "hub running") {
+			if m := re.FindStringSubmatch(out); m != nil {
+				return m[1], &stderr
+			}
 		}
 		select {
 		case err := <-done:
