@@ -160,7 +160,7 @@ var tmpl = template.Must(template.New("hub").Funcs(web.Funcs).Funcs(template.Fun
 <div class="tiles">
 {{- range .Tiles}}{{$room := .Room}}
 <section class="tile {{.State}}{{if .TopSev}} sev-{{.TopSev}}{{end}}{{if .Offline}} is-offline{{end}}{{if and .Alerts (not .Unacked)}} acked{{end}}" data-room="{{.Room}}" data-state="{{.State}}" data-unacked="{{.Unacked}}">
-<div class="thead"><h2 class="room">{{.Room}}</h2><span class="pill">{{if eq .State "alert"}}alert{{else if .Stopped}}stopped{{else}}{{.State}}{{end}}</span></div>
+<div class="thead"><h2 class="room">{{.Room}}</h2><span class="pill">{{if eq .State "alert"}}alert{{if .Offline}} · offline{{end}}{{else if .Stopped}}stopped{{else}}{{.State}}{{end}}</span></div>
 {{- if .Alerts}}
 {{- range $i, $a := .Alerts}}
 <div class="al sev-{{.Severity}}{{if .Acked}} acked{{end}}" data-id="{{.ID}}">
