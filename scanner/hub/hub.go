@@ -119,6 +119,7 @@ func Start(o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
+	o.Addr = web.NormalizeAddr(o.Addr)
 	tok, _, err := web.ResolveToken(o.Addr, o.Token)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,15 @@ func NewToken() (string, error) {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// NormalizeAddr accepts a bare port ("8765") as loopback on that port, the
+// safe default; anything else is returned as given.
+func NormalizeAddr(addr string) string {
+	if _, err := strconv.Atoi(addr); err == nil {
+		return net.JoinHostPort("127.0.0.1", addr)
+	}
+	return addr
 }
 
 // IsLoopback reports whether addr (host:port, as given to --ui or --listen)
