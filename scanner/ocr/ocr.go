@@ -29,11 +29,13 @@ import (
 
 // DefaultRecycleAfter is how many OCR calls a worker serves before it is
 // replaced. gosseract leaks every recognised word's C string and a result
-// iterator per call; a dense canvas leaks tens of KB, a notification region a
-// few KB. 200 calls bound the leak to a few MB per worker while the cost of a
-// replacement (~0.1-0.2 s of exec and model loading, done in the background)
-// is spread over 200 calls of 20 ms-1 s each: well under 1 % of OCR time.
-const DefaultRecycleAfter = 200
+// iterator per call: measured ~2-6 KB per call for a notification-sized
+// canvas, tens of KB for a dense canvas. 500 calls bound that to a few MB
+// (small regions) or ~15 MB (dense screens) per worker, while a replacement
+// costs ~0.2 s (exec, Go start-up, model load, warm-up call; done in the
+// background) against 500 calls of 20 ms-1 s each: about 1 % of OCR time
+// at worst.
+const DefaultRecycleAfter = 500
 
 // Sentinel errors callers act on.
 var (

@@ -3,6 +3,8 @@ package ocr
 import (
 	"image"
 	"image/draw"
+	"runtime"
+	"sync"
 )
 
 // Segmentation finds the background of every part of a screen, so that text
@@ -43,6 +45,12 @@ func newFrame(img image.Image, r image.Rectangle) *frame {
 	f := &frame{w: r.Dx(), h: r.Dy()}
 	switch src := img.(type) {
 	case *image.RGBA:
+		if src.Stride == 4*f.w && r.Min.X == src.Rect.Min.X && r.Max.X == src.Rect.Max.X {
+			// Whole rows: share the caller's pixels (only read, never kept).
+			o := src.PixOffset(r.Min.X, r.Min.Y)
+			f.pix = src.Pix[o : o+4*f.w*f.h]
+			return f
+		}
 		f.pix = make([]uint8, 4*f.w*f.h)
 		for y := 0; y < f.h; y++ {
 			o := src.PixOffset(r.Min.X, r.Min.Y+y)
@@ -114,10 +122,53 @@ func paramsFor(w, h int) segParams {
 	return segParams{square: 8, minCore: 160, gap: 4}
 }
 
+// halfResPixels: frames at least this big are analysed at half resolution.
+// Backgrounds are coarse structures (paddings of 8+ px), so the analysis
+// loses nothing that matters and costs a quarter; ink is still measured on
+// every full-resolution pixel.
+const halfResPixels = 1_000_000
+
 func segment(f *frame) *segmentation {
+	prm := paramsFor(f.w, f.h)
+	if f.w*f.h < halfResPixels || f.w < 16 || f.h < 16 {
+		return analyse(f, prm).inkOf(f, 1)
+	}
+	prm.square = max(3, prm.square/2)
+	prm.minCore /= 4
+	prm.gap = max(2, prm.gap/2)
+	return analyse(f.half(), prm).inkOf(f, 2)
+}
+
+// half samples every other pixel: sampling (not averaging) keeps flat areas
+// exactly flat.
+func (f *frame) half() *frame {
+	h := &frame{w: f.w / 2, h: f.h / 2}
+	h.pix = make([]uint8, 4*h.w*h.h)
+	for y := 0; y < h.h; y++ {
+		for x := 0; x < h.w; x++ {
+			copy(h.pix[4*(y*h.w+x):4*(y*h.w+x)+4], f.pix[4*(2*y*f.w+2*x):])
+		}
+	}
+	return h
+}
+
+// bgmap is the background analysis of a frame: for every pixel its
+// component, the background pixel its colour is compared with, and whether
+// it is background itself.
+type bgmap struct {
+	w, h    int
+	pix     []uint8 // the analysed frame's pixels
+	lab     []int32
+	bgsrc   []int32
+	flooded []uint8
+	ncomp   int32
+	unitOf  []int32
+	nunits  int32
+}
+
+func analyse(f *frame, prm segParams) *bgmap {
 	w, h := f.w, f.h
 	n := w * h
-	prm := paramsFor(w, h)
 	S := prm.square
 	if S > w || S > h {
 		S = max(2, min(w, h))
@@ -353,49 +404,6 @@ func segment(f *frame) *segmentation {
 	}
 	queue = nil
 
-	// Contrast per component: a high percentile of the ink distances.
-	hist := make([][256]int32, ncomp)
-	dist := edge // reuse: edges are no longer needed
-	for i := 0; i < n; i++ {
-		if flooded[i] == 0 {
-			d := cdist(p, i, int(bgsrc[i]))
-			dist[i] = uint8(d)
-			hist[lab[i]][d]++
-		}
-	}
-	full := make([]int, ncomp) // distance that maps to full black
-	for c := range hist {
-		var tot int32
-		for _, v := range hist[c] {
-			tot += v
-		}
-		lim := tot / 20 // 95th percentile
-		d := 255
-		var acc int32
-		for ; d > 0; d-- {
-			acc += hist[c][d]
-			if acc > lim {
-				break
-			}
-		}
-		// Full ink at 60 % of the contrast: anti-aliased edges stay grey,
-		// but text drawn in a lighter colour than the darkest text of the
-		// panel (captions, comments) still ends up clearly dark.
-		full[c] = max(20, d*inkFullPct/100)
-	}
-	ink := make([]uint8, n)
-	for i := 0; i < n; i++ {
-		if flooded[i] != 0 {
-			ink[i] = 255
-			continue
-		}
-		d := int(dist[i]) * 255 / full[lab[i]]
-		if d > 255 {
-			d = 255
-		}
-		ink[i] = uint8(255 - d)
-	}
-
 	// 5. Units: group components of similar colour separated by thin lines.
 	color := make([][3]int64, ncomp)
 	cnt := make([]int64, ncomp)
@@ -510,11 +518,100 @@ func segment(f *frame) *segmentation {
 		}
 		unitOf[c] = unitOf[r]
 	}
-	unit := lab // reuse
-	for i := 0; i < n; i++ {
-		unit[i] = unitOf[lab[i]]
+	return &bgmap{w: w, h: h, pix: p, lab: lab, bgsrc: bgsrc, flooded: flooded, ncomp: ncomp, unitOf: unitOf, nunits: nunits}
+}
+
+// inkOf measures every pixel of f (scale times the analysed resolution)
+// against its local background and stretches the contrast per component.
+func (b *bgmap) inkOf(f *frame, scale int) *segmentation {
+	w, h := f.w, f.h
+	n := w * h
+	dist := make([]uint8, n)
+	unit := make([]int32, n)
+	// Row bands in parallel: this pass touches every full-resolution pixel.
+	bands := max(1, min(runtime.NumCPU(), h/64))
+	hists := make([][][256]int32, bands)
+	var wg sync.WaitGroup
+	for bi := range bands {
+		hists[bi] = make([][256]int32, b.ncomp)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hist := hists[bi]
+			for y := bi * h / bands; y < (bi+1)*h/bands; y++ {
+				by := min(y/scale, b.h-1) * b.w
+				for x := 0; x < w; x++ {
+					i := y*w + x
+					j := by + min(x/scale, b.w-1)
+					c := b.lab[j]
+					unit[i] = b.unitOf[c]
+					d := cdist2(f.pix, i, b.pix, int(b.bgsrc[j]))
+					if scale == 1 && b.flooded[j] != 0 {
+						d = 0 // the flood already proved it continues the background
+					}
+					dist[i] = uint8(d)
+					if d > flatTol || (scale == 1 && b.flooded[j] == 0) {
+						hist[c][d]++
+					}
+				}
+			}
+		}()
 	}
-	return &segmentation{w: w, h: h, ink: ink, unit: unit, nunits: int(nunits)}
+	wg.Wait()
+	hist := hists[0]
+	for _, hb := range hists[1:] {
+		for c := range hb {
+			for d, v := range hb[c] {
+				hist[c][d] += v
+			}
+		}
+	}
+	// Contrast per component: a high percentile of the ink distances.
+	full := make([]int, b.ncomp) // distance that maps to full black
+	for c := range hist {
+		var tot int32
+		for _, v := range hist[c] {
+			tot += v
+		}
+		lim := tot / 20 // 95th percentile
+		d := 255
+		var acc int32
+		for ; d > 0; d-- {
+			acc += hist[c][d]
+			if acc > lim {
+				break
+			}
+		}
+		full[c] = max(20, d*inkFullPct/100)
+	}
+	ink := make([]uint8, n)
+	for y := 0; y < h; y++ {
+		by := min(y/scale, b.h-1) * b.w
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			c := b.lab[by+min(x/scale, b.w-1)]
+			v := int(dist[i]) * 255 / full[c]
+			ink[i] = uint8(255 - min(255, v))
+		}
+	}
+	return &segmentation{w: w, h: h, ink: ink, unit: unit, nunits: int(b.nunits)}
+}
+
+// cdist2 is cdist between pixel i of p and pixel j of q.
+func cdist2(p []uint8, i int, q []uint8, j int) int {
+	i, j = 4*i, 4*j
+	if p[i] == q[j] && p[i+1] == q[j+1] && p[i+2] == q[j+2] {
+		return 0
+	}
+	d := 0
+	for k := range 3 {
+		e := int(p[i+k]) - int(q[j+k])
+		if e < 0 {
+			e = -e
+		}
+		d = max(d, e)
+	}
+	return d
 }
 
 func coreOf32(n int) []int32 {
