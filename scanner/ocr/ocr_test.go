@@ -334,3 +334,74 @@ func TestCloseTwiceAndAfterClose(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeOverlapping(t *testing.T) {
+	b := image.Rect(0, 0, 100, 100)
+	tests := []struct {
+		name string
+		in   []image.Rectangle
+		want []image.Rectangle
+	}{
+		{"disjoint kept", []image.Rectangle{image.Rect(0, 0, 10, 10), image.Rect(20, 20, 30, 30)},
+			[]image.Rectangle{image.Rect(0, 0, 10, 10), image.Rect(20, 20, 30, 30)}},
+		{"overlap merged", []image.Rectangle{image.Rect(0, 0, 10, 10), image.Rect(5, 5, 30, 30)},
+			[]image.Rectangle{image.Rect(0, 0, 30, 30)}},
+		{"chain merged", []image.Rectangle{image.Rect(0, 0, 10, 10), image.Rect(40, 0, 60, 10), image.Rect(8, 0, 45, 10)},
+			[]image.Rectangle{image.Rect(0, 0, 60, 10)}},
+		{"clipped and slivers dropped", []image.Rectangle{image.Rect(90, 90, 200, 200), image.Rect(0, 0, 2, 50), {}},
+			[]image.Rectangle{image.Rect(90, 90, 100, 100)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mergeOverlapping(tc.in, b)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScaleFor(t *testing.T) {
+	tests := []struct {
+		glyph  int
+		lo, hi float64
+	}{
+		{4, maxUpscale, maxUpscale}, // tiny text: capped
+		{8, 1.9, 2.1},               // ~12 px UI text doubled
+		{targetGlyph, 1, 1},
+		{40, 1, 1},
+		{120, 0.2, 0.5}, // huge HiDPI titles reduced
+	}
+	for _, tc := range tests {
+		if s := scaleFor(tc.glyph); s < tc.lo || s > tc.hi {
+			t.Errorf("scaleFor(%d) = %v, want in [%v, %v]", tc.glyph, s, tc.lo, tc.hi)
+		}
+	}
+}
+
+// Segmentation normalises polarity: light text on a dark card and dark text
+// on a light slide both come out dark on white.
+func TestSegmentNormalisesPolarity(t *testing.T) {
+	s := notificationSlide(t)
+	seg := segment(newFrame(s.img, s.img.Rect))
+	inkAt := func(r image.Rectangle) (minV, bgV uint8) {
+		minV = 255
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				minV = min(minV, seg.ink[y*seg.w+x])
+			}
+		}
+		return minV, seg.ink[(r.Min.Y-6)*seg.w+r.Min.X-6]
+	}
+	for _, word := range []string{"Globex", "billing"} {
+		r := s.drawn[word]
+		ink, bg := inkAt(r)
+		if ink > 60 || bg < 240 {
+			t.Errorf("%s: darkest ink %d (want ≤ 60), background %d (want ≥ 240)", word, ink, bg)
+		}
+	}
+	card, slide := seg.unit[60*seg.w+1500], seg.unit[600*seg.w+600]
+	if card == slide {
+		t.Errorf("card and slide in the same unit %d", card)
+	}
+}

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -48,32 +49,24 @@ type canvas struct {
 
 func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error) {
 	bounds := img.Bounds()
+	rects = mergeOverlapping(rects, bounds)
+	// Regions are independent: prepare them in parallel while the CPU is
+	// otherwise idle (workers have nothing to do yet). Block ids are local to
+	// a region and offset by its index, so the order is deterministic.
 	var (
 		mu     sync.Mutex
 		pieces []*piece
 		wg     sync.WaitGroup
-		nextID int
 	)
-	newBlock := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		nextID++
-		return nextID
-	}
-	// Regions are independent: prepare them in parallel while the CPU is
-	// otherwise idle (workers have nothing to do yet).
 	sem := make(chan struct{}, max(1, e.opts.Workers))
-	for _, r := range rects {
-		r = r.Intersect(bounds)
-		if r.Dx() < 4 || r.Dy() < 4 {
-			continue
-		}
+	for ri, r := range rects {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ps := prepare(img, r, newBlock)
+			next := 0
+			ps := prepare(img, r, func() int { next++; return ri<<20 | next })
 			mu.Lock()
 			pieces = append(pieces, ps...)
 			mu.Unlock()
@@ -83,13 +76,16 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Restore a deterministic reading order: regions in the order given,
-	// then layout order (block ids are allocated in that order).
+	// Reading order: regions in the order given, then layout order (block
+	// ids are allocated in that order).
 	slices.SortStableFunc(pieces, func(a, b *piece) int {
 		if a.block != b.block {
 			return a.block - b.block
 		}
-		return a.src.Min.Y - b.src.Min.Y
+		if a.src.Min.Y != b.src.Min.Y {
+			return a.src.Min.Y - b.src.Min.Y
+		}
+		return a.src.Min.X - b.src.Min.X
 	})
 	for i, p := range pieces {
 		p.seq = i
@@ -118,22 +114,15 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 		}()
 	}
 	wg.Wait()
+	// The first real failure wins over the cancellations it caused.
+	var firstErr error
 	for _, r := range results {
-		if r.err != nil {
-			if ctx.Err() != nil && r.err == context.Canceled {
-				continue
-			}
-			return nil, fmt.Errorf("ocr: recognise: %w", r.err)
+		if r.err != nil && (firstErr == nil || errors.Is(firstErr, context.Canceled)) {
+			firstErr = r.err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		// A canvas failed (reported above) or the caller cancelled.
-		for _, r := range results {
-			if r.err != nil {
-				return nil, fmt.Errorf("ocr: recognise: %w", r.err)
-			}
-		}
-		return nil, err
+	if firstErr != nil {
+		return nil, fmt.Errorf("ocr: recognise: %w", firstErr)
 	}
 	return assemble(canvases, func(i int) []wordBox { return results[i].words }), nil
 }
@@ -142,6 +131,33 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 // analysed: a region cut tight around a line of text has too little of its
 // background inside it to recognise it as background.
 const segContext = 32
+
+// mergeOverlapping clips rects to bounds, drops slivers and merges
+// overlapping rectangles into their union, so that no text is read twice.
+func mergeOverlapping(rects []image.Rectangle, bounds image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	for _, r := range rects {
+		r = r.Intersect(bounds)
+		if r.Dx() < 4 || r.Dy() < 4 {
+			continue
+		}
+		out = append(out, r)
+	}
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(out) && !merged; i++ {
+			for j := i + 1; j < len(out); j++ {
+				if out[i].Overlaps(out[j]) {
+					out[i] = out[i].Union(out[j])
+					out = append(out[:j], out[j+1:]...)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	return out
+}
 
 // prepare segments one region and returns its text pieces.
 func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
