@@ -57,11 +57,25 @@ type Config struct {
 	CacheSize      int           // OCR cache entries; default 8192
 	// Now is the clock for frame times (tests); default time.Now.
 	Now func() time.Time
+	// Changes, when set, says whether the screen was drawn on since the last
+	// frame (X11 DAMAGE), so a static screen is not captured at all.
+	Changes Changes
+	// FullEvery forces a capture this often even without reported changes;
+	// default 5s.
+	FullEvery time.Duration
+}
+
+// Changes reports drawing on the screen: Take says whether anything was
+// drawn since the last Take; Changed delivers when something is drawn.
+type Changes interface {
+	Take() bool
+	Changed() <-chan struct{}
 }
 
 // Stats are counters for benchmarks and diagnostics.
 type Stats struct {
 	Frames, ChangedFrames   int
+	Skipped                 int // frames not captured: no drawing reported
 	Pieces, CacheHits       int
 	OCRCalls, OCRPieces     int
 	OCRTime                 time.Duration
@@ -83,7 +97,8 @@ type Agent struct {
 	gen      uint64
 	lastErr  map[string]time.Time
 
-	wake chan struct{}
+	wake    chan struct{}
+	workers workerCPU
 }
 
 type dispState struct {
@@ -98,17 +113,27 @@ type dispState struct {
 	block   int
 }
 
-// job is one piece of a frame waiting for (or in) OCR.
+// job is one rectangle of a frame waiting for (or in) OCR: a run of pieces
+// the cache did not know.
 type job struct {
-	disp  int
-	gen   uint64
-	img   *image.RGBA
-	rect  image.Rectangle
-	key   uint64
-	at    time.Time
-	block int
-	stale bool
+	disp   int
+	gen    uint64
+	img    *image.RGBA
+	rect   image.Rectangle
+	pieces []piece
+	at     time.Time
+	block  int
+	stale  bool
 }
+
+// piece is a text line (or cell) of a region: the unit of the OCR cache.
+type piece struct {
+	rect image.Rectangle
+	key  uint64
+}
+
+// ocrMargin is the context given around a run of pieces for OCR.
+const ocrMargin = 8
 
 // Batch bounds: the first frame of a dense screen is read in chunks so that
 // a notification appearing meanwhile is read next, not after the whole screen.
@@ -133,6 +158,9 @@ func New(cfg Config) *Agent {
 	}
 	if cfg.DisplayRefresh <= 0 {
 		cfg.DisplayRefresh = 2 * time.Second
+	}
+	if cfg.FullEvery <= 0 {
+		cfg.FullEvery = 5 * time.Second
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 8192
@@ -161,6 +189,17 @@ func (a *Agent) Stats() Stats {
 	return a.stats
 }
 
+// Pending returns the number of pieces waiting for or in OCR.
+func (a *Agent) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, ds := range a.displays {
+		n += len(ds.pending)
+	}
+	return n
+}
+
 // Run watches until ctx is cancelled, then closes open incidents with clear
 // events and returns nil. It fails at once if the displays cannot be listed.
 func (a *Agent) Run(ctx context.Context) error {
@@ -183,7 +222,11 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) captureLoop(ctx context.Context) {
 	t := time.NewTicker(a.cfg.Interval)
 	defer t.Stop()
-	lastRefresh := time.Now()
+	var changed <-chan struct{}
+	if a.cfg.Changes != nil {
+		changed = a.cfg.Changes.Changed()
+	}
+	lastRefresh, lastFull, lastCap := time.Now(), time.Now(), time.Time{}
 	cpuPrev := processCPU()
 	for {
 		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
@@ -191,6 +234,16 @@ func (a *Agent) captureLoop(ctx context.Context) {
 			if err := a.refreshDisplays(false); err != nil {
 				a.reportErr("displays: " + err.Error())
 			}
+		}
+		// Without change notification every frame is compared; with it only
+		// frames after drawing, plus one every FullEvery in case a kind of
+		// drawing (video overlays, GL) is not reported.
+		dirty := a.cfg.Changes == nil || time.Since(lastFull) >= a.cfg.FullEvery
+		if dirty {
+			lastFull = time.Now()
+		}
+		if a.cfg.Changes != nil && a.cfg.Changes.Take() {
+			dirty = true
 		}
 		a.mu.Lock()
 		ds := make([]*dispState, 0, len(a.displays))
@@ -202,7 +255,12 @@ func (a *Agent) captureLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			a.frame(d)
+			if dirty || d.prev == nil {
+				lastCap = time.Now()
+				a.frame(d)
+			} else {
+				a.unchanged(d)
+			}
 		}
 		cpu := processCPU()
 		a.budget.Charge(cpu - cpuPrev)
@@ -211,6 +269,17 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-changed:
+			// Read a change as soon as it is drawn, but not more often than
+			// the interval, and after a moment for the drawing to finish (a
+			// window is mapped, then painted).
+			wait := max(a.cfg.Interval-time.Since(lastCap), settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			t.Reset(a.cfg.Interval)
 		}
 		// Far over budget (a tiny --max-cpu): stretch the frame interval too.
 		if w := a.budget.Wait(); w > 2*time.Second {
@@ -221,6 +290,23 @@ func (a *Agent) captureLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// settle is how long after a change notification the frame is taken.
+const settle = 15 * time.Millisecond
+
+// unchanged records a frame time for a display known not to have changed:
+// what was on it is still on it (last_seen moves on, grace periods run).
+func (a *Agent) unchanged(ds *dispState) {
+	at := a.cfg.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.displays[ds.d.Index] != ds {
+		return
+	}
+	a.stats.Frames++
+	a.stats.Skipped++
+	a.observe(ds, at)
 }
 
 // frame captures one display, finds what changed and queues it.
@@ -285,18 +371,37 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	var fresh []*job
 	for _, r := range regions {
 		ds.block++
+		// Pieces (text lines) are the cache's unit; what goes to OCR is each
+		// run of consecutive pieces the cache does not know, as one rect with
+		// a margin: Tesseract reads a tight single-line crop worse than the
+		// same line with its surroundings.
+		var run []piece
+		flush := func() {
+			if len(run) == 0 {
+				return
+			}
+			var u image.Rectangle
+			for _, p := range run {
+				u = u.Union(p.rect)
+			}
+			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: u.Inset(-ocrMargin).Intersect(img.Rect),
+				pieces: run, at: at, block: ds.block}
+			ds.pending[j] = true
+			fresh = append(fresh, j)
+			run = nil
+		}
 		for _, p := range segment(img, r) {
 			a.stats.Pieces++
 			key := pieceKey(img, p)
 			if lines, ok := a.cache.Get(key, p.Min); ok {
 				a.stats.CacheHits++
 				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
+				flush()
 				continue
 			}
-			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: p, key: key, at: at, block: ds.block}
-			ds.pending[j] = true
-			fresh = append(fresh, j)
+			run = append(run, piece{rect: p, key: key})
 		}
+		flush()
 	}
 	ds.dirty = true
 	if len(fresh) > 0 {
@@ -339,6 +444,14 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 	}
 }
 
+// Small batches (a notification, a changed line) may run while the CPU
+// budget is up to urgentDebt in the red; big ones (a new window, the first
+// frame) wait until it is paid back.
+const (
+	urgentArea = 1920 * 1080 / 16
+	urgentDebt = 2 * time.Second
+)
+
 func (a *Agent) ocrLoop(ctx context.Context) {
 	for {
 		select {
@@ -347,20 +460,38 @@ func (a *Agent) ocrLoop(ctx context.Context) {
 		case <-a.wake:
 		}
 		for ctx.Err() == nil {
-			if w := a.budget.Wait(); w > 0 {
-				// Sleep in short steps: newer changes may replace the work.
+			a.mu.Lock()
+			batch := a.takeBatch()
+			a.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			area := 0
+			for _, j := range batch {
+				area += j.rect.Dx() * j.rect.Dy()
+			}
+			debt := time.Duration(0)
+			if area <= urgentArea {
+				debt = urgentDebt
+			}
+			if w := a.budget.WaitDebt(debt); w > 0 {
+				// Put it back and sleep a little: newer changes may come in
+				// front of it or make it stale meanwhile.
+				a.mu.Lock()
+				var back []*job
+				for _, j := range batch {
+					if !j.stale {
+						back = append(back, j)
+					}
+				}
+				a.queue = append(back, a.queue...)
+				a.mu.Unlock()
 				select {
 				case <-ctx.Done():
 					return
 				case <-time.After(min(w, 50*time.Millisecond)):
 				}
 				continue
-			}
-			a.mu.Lock()
-			batch := a.takeBatch()
-			a.mu.Unlock()
-			if len(batch) == 0 {
-				break
 			}
 			a.read(ctx, batch)
 		}
@@ -399,8 +530,13 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 	t0 := time.Now()
 	lines, err := a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
 	el := time.Since(t0)
-	// OCR runs in worker processes: charge wall time times the workers busy.
-	a.budget.Charge(el * time.Duration(min(a.cfg.Workers, len(batch))))
+	// OCR runs in worker processes: charge the CPU they used where it can be
+	// measured, else wall time times the workers that may have been busy.
+	if cpu, ok := a.workers.used(a.cfg.Recognizer); ok {
+		a.budget.Charge(cpu)
+	} else {
+		a.budget.Charge(el * time.Duration(min(a.cfg.Workers, len(batch))))
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stats.OCRCalls++
@@ -433,7 +569,7 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 	}
 	touched := map[*dispState]bool{}
 	for i, j := range batch {
-		a.cache.Put(j.key, j.rect.Min, per[i])
+		a.cachePieces(j, per[i])
 		ds := a.displays[j.disp]
 		if j.stale || ds == nil || ds.gen != j.gen || !ds.pending[j] {
 			continue // the screen changed there meanwhile: the result is only cached
@@ -445,6 +581,31 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 	}
 	for ds := range touched {
 		a.observe(ds, batch[0].at)
+	}
+}
+
+// cachePieces stores the lines read for a job under its pieces' keys. A
+// line is a piece's if it lies (mostly) inside it; if any line spans pieces
+// (OCR joined two table cells), nothing is cached, since a piece would then
+// be remembered without its text.
+func (a *Agent) cachePieces(j *job, lines []rules.Line) {
+	per := make([][]rules.Line, len(j.pieces))
+	for _, l := range lines {
+		lr := boxRect(l.Box)
+		owner := -1
+		for i, p := range j.pieces {
+			if area(lr.Intersect(p.rect))*10 >= area(lr)*8 {
+				owner = i
+				break
+			}
+		}
+		if owner < 0 {
+			return
+		}
+		per[owner] = append(per[owner], l)
+	}
+	for i, p := range j.pieces {
+		a.cache.Put(p.key, p.rect.Min, per[i])
 	}
 }
 

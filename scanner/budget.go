@@ -45,12 +45,18 @@ func (b *Budget) Charge(cpu time.Duration) {
 }
 
 // Wait returns how long to wait before the balance is positive (0: go).
-func (b *Budget) Wait() time.Duration {
+func (b *Budget) Wait() time.Duration { return b.WaitDebt(0) }
+
+// WaitDebt is Wait for work allowed to run while the bucket is up to debt in
+// the red: small urgent work (a notification) is not queued behind the
+// payback of a big read, yet a stream of it is still held to the rate once
+// the debt limit is reached.
+func (b *Budget) WaitDebt(debt time.Duration) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill()
-	if b.balance >= 0 {
+	if b.balance >= -debt.Seconds() {
 		return 0
 	}
-	return time.Duration(-b.balance / b.rate * float64(time.Second))
+	return time.Duration((-debt.Seconds() - b.balance) / b.rate * float64(time.Second))
 }

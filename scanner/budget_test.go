@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -23,5 +24,27 @@ func TestBudget(t *testing.T) {
 	b.Charge(1500 * time.Millisecond)
 	if w := b.Wait(); w != time.Second {
 		t.Fatalf("burst is capped at 1s: wait %v, want 1s", w)
+	}
+}
+
+func TestBudgetUrgentDebt(t *testing.T) {
+	c := newClock()
+	b := NewBudget(0.5, time.Second, c.now)
+	b.Charge(2 * time.Second) // balance -1s
+	if w := b.WaitDebt(2 * time.Second); w != 0 {
+		t.Fatalf("urgent work within the debt limit waits %v", w)
+	}
+	b.Charge(2 * time.Second) // balance -3s
+	if w := b.WaitDebt(2 * time.Second); w != 2*time.Second {
+		t.Fatalf("beyond the debt limit: wait %v, want 2s", w)
+	}
+}
+
+func TestProcCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	if _, ok := procCPU(os.Getpid()); !ok {
+		t.Fatal("cannot read own CPU time from /proc")
 	}
 }

@@ -116,8 +116,7 @@ func (t *Tracker) CloseDisplay(d int, now time.Time) []Event {
 }
 
 // find returns the open incident a finding continues: same display and rule,
-// and either overlapping or adjacent boxes, or the same text nearby (a
-// window that moved a little).
+// and either the same text nearby or overlapping boxes.
 func (t *Tracker) find(d int, f rules.Finding, fp string) *incident {
 	var best *incident
 	bestGap := 1 << 30
@@ -126,11 +125,16 @@ func (t *Tracker) find(d int, f rules.Finding, fp string) *incident {
 			continue
 		}
 		gap := inc.box.Gap(f.Box)
-		limit := max(inc.box.H, f.Box.H, 8)
+		var ok bool
 		if inc.fp == fp {
-			limit = max(limit, 200)
+			// The same text: OCR jitter, a redraw, a window moved a bit.
+			ok = gap <= max(inc.box.H, f.Box.H, 200)
+		} else {
+			// Other text (a misread of it, or another item of the same
+			// rule on the next line): only where the boxes overlap.
+			ok = boxRect(inc.box).Overlaps(boxRect(f.Box))
 		}
-		if gap <= limit && gap < bestGap {
+		if ok && gap < bestGap {
 			best, bestGap = inc, gap
 		}
 	}

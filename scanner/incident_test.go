@@ -48,3 +48,14 @@ func TestTrackerIncidents(t *testing.T) {
 		t.Fatalf("CloseAll: %+v", evs)
 	}
 }
+
+// Two items of one rule on adjacent lines are two incidents.
+func TestTrackerAdjacentItemsAreSeparate(t *testing.T) {
+	tr := NewTracker(time.Second, 0, []byte("s"))
+	now := time.Now()
+	evs := tr.Observe(0, []rules.Finding{finding("c", "Globex", 100, 100, 1)}, now, nil)
+	evs = append(evs, tr.Observe(0, []rules.Finding{finding("c", "Globex", 100, 100, 1), finding("c", "Initech", 100, 118, 1)}, now, nil)...)
+	if len(evs) != 2 {
+		t.Fatalf("want two alerts, got %+v", evs)
+	}
+}

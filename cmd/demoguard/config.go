@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// fileConfig is the config file: one table per command that has settings.
+// Keys are the long flag names with '-' written as '_'.
+type fileConfig struct {
+	Watch watchFileConfig `toml:"watch"`
+}
+
+type watchFileConfig struct {
+	Rules           []string `toml:"rules"`
+	Display         any      `toml:"display"` // "all" or a number
+	Interval        string   `toml:"interval"`
+	MaxCPU          any      `toml:"max_cpu"` // 50 or "50%"
+	Format          string   `toml:"format"`
+	Log             string   `toml:"log"`
+	Notify          *bool    `toml:"notify"`
+	Webhook         string   `toml:"webhook"`
+	WebhookSecret   string   `toml:"webhook_secret"`
+	ShowText        *bool    `toml:"show_text"`
+	MinConf         *float64 `toml:"min_conf"`
+	Lang            string   `toml:"lang"`
+	Workers         *int     `toml:"workers"`
+	FingerprintSalt string   `toml:"fingerprint_salt"`
+}
+
+// defaultConfigPath is $XDG_CONFIG_HOME/demoguard/config.toml
+// (~/.config/demoguard/config.toml; on macOS ~/Library/Application
+// Support/demoguard/config.toml; on Windows %AppData%\demoguard\config.toml).
+func defaultConfigPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "demoguard", "config.toml")
+}
+
+// loadConfig reads path; when explicit is false a missing file is no error
+// (the default location is optional). Unknown keys are errors: a typo in a
+// security setting must not be silently ignored.
+func loadConfig(path string, explicit bool) (*fileConfig, error) {
+	var c fileConfig
+	if path == "" {
+		return &c, nil
+	}
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return &c, nil
+		}
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("config %s: unknown key %s", path, und[0])
+	}
+	// Relative rule and log paths are relative to the config file, not to
+	// wherever the presenter happened to start demoguard.
+	base := filepath.Dir(path)
+	for i, r := range c.Watch.Rules {
+		if !filepath.IsAbs(r) {
+			c.Watch.Rules[i] = filepath.Join(base, r)
+		}
+	}
+	if c.Watch.Log != "" && !filepath.IsAbs(c.Watch.Log) {
+		c.Watch.Log = filepath.Join(base, c.Watch.Log)
+	}
+	return &c, nil
+}
