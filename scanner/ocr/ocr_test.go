@@ -369,8 +369,9 @@ func TestScaleFor(t *testing.T) {
 		{4, maxUpscale, maxUpscale}, // tiny text: capped
 		{8, 1.9, 2.1},               // ~12 px UI text doubled
 		{targetGlyph, 1, 1},
-		{40, 1, 1},
-		{120, 0.2, 0.5}, // huge HiDPI titles reduced
+		{targetGlyph * 3 / 2, 1, 1},
+		{48, 0.35, 0.5},   // big titles reduced towards the target
+		{120, 0.34, 0.34}, // huge HiDPI titles: capped
 	}
 	for _, tc := range tests {
 		if s := scaleFor(tc.glyph); s < tc.lo || s > tc.hi {

@@ -224,7 +224,6 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 		eraseRules(g, gh)
 		c := &cutter{g: g, colGap: max(2*gh, 8), paraGap: max(gh*6/5, 6), newBlock: newBlock}
 		c.cut(image.Rect(0, 0, g.w, g.h), newBlock(), 0)
-		s := scaleFor(gh)
 		pad := max(2, gh/3)
 		for _, l := range c.leaves {
 			if l.r.Dx() < 3 && l.r.Dy() < 3 {
@@ -232,12 +231,20 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 			}
 			lr := l.r.Inset(-pad).Intersect(image.Rect(0, 0, g.w, g.h))
 			sub := g.sub(lr)
+			// Scale per leaf, not per unit: a unit mixes sizes (title, body,
+			// footnote), and pieces sharing a canvas must have similar text
+			// heights or Tesseract drops the small ones as noise.
+			lg := glyphHeight(blobs(sub))
+			if lg == 0 {
+				lg = gh
+			}
+			s := scaleFor(lg)
 			out = append(out, &piece{
 				img:        resize(sub, s),
 				src:        lr.Add(crop.Min).Add(outer.Min),
 				scale:      s,
 				block:      l.block,
-				singleLine: l.r.Dy() <= gh*9/5,
+				singleLine: l.r.Dy() <= lg*9/5,
 			})
 		}
 	}
@@ -250,8 +257,10 @@ func scaleFor(g int) float64 {
 	switch {
 	case g < targetGlyph:
 		return math.Min(maxUpscale, float64(targetGlyph)/float64(g))
-	case g > 3*targetGlyph:
-		return math.Max(0.34, 2*float64(targetGlyph)/float64(g))
+	case g > targetGlyph*3/2:
+		// Reduce big text towards the target: fewer pixels, and canvases
+		// whose pieces have similar text heights.
+		return math.Max(0.34, 1.25*float64(targetGlyph)/float64(g))
 	}
 	return 1
 }
@@ -408,7 +417,7 @@ func assemble(canvases []*canvas, words func(int) []wordBox) []rules.Line {
 				groups[k] = a
 			}
 			conf := float64(wb.Conf) / 100
-			a.words = append(a.words, rules.Word{Text: wb.Text, Box: box, Conf: math.Max(0, math.Min(1, conf))})
+			a.words = append(a.words, rules.Word{Text: fixSlashedZero(wb.Text), Box: box, Conf: math.Max(0, math.Min(1, conf))})
 		}
 	}
 	accs := make([]*acc, 0, len(groups))
@@ -428,6 +437,7 @@ func assemble(canvases []*canvas, words func(int) []wordBox) []rules.Line {
 	lines := make([]rules.Line, 0, len(accs))
 	for _, a := range accs {
 		slices.SortStableFunc(a.words, func(x, y rules.Word) int { return x.Box.X - y.Box.X })
+		a.words = joinSplitWords(a.words)
 		bn, ok := blockNo[a.block]
 		if !ok {
 			bn = len(blockNo) + 1
