@@ -399,3 +399,35 @@ func TestWatchFlagsAndConfig(t *testing.T) {
 		t.Errorf("50%% = %v cores", v)
 	}
 }
+
+// Two side-by-side monitors of different sizes (RandR monitors on one wide
+// Xvfb screen): an alert on the second carries its index and a box local to
+// it; unplugging it closes the incident without a restart.
+func TestWatchTwoMonitors(t *testing.T) {
+	disp := xtest.StartXvfb(t, "3200x1080x24")
+	if _, err := xtest.SplitMonitors(disp, image.Rect(0, 0, 1920, 1080), image.Rect(1920, 0, 3200, 720)); err != nil {
+		t.Fatal(err)
+	}
+	bg := image.NewRGBA(image.Rect(0, 0, 3200, 1080))
+	draw.Draw(bg, bg.Rect, image.NewUniform(color.RGBA{250, 250, 246, 255}), image.Point{}, draw.Src)
+	draw.Draw(bg, image.Rect(0, 0, 1920, 1080), slide(), image.Point{}, draw.Src)
+	if err := xtest.SetRootImage(disp, bg); err != nil {
+		t.Fatal(err)
+	}
+	w := startWatch(t, disp)
+	win := show(t, disp, card("Memo: TOP SECRET"), 1920+300, 200)
+	defer win.Close()
+	e := w.next(3 * time.Second)
+	if e.Event != "alert" || e.Display == nil || *e.Display != 1 {
+		t.Fatalf("want an alert on display 1, got %+v", e)
+	}
+	if e.Box.X < 300 || e.Box.X > 700 || e.Box.Y < 200 || e.Box.Y > 300 {
+		t.Fatalf("box %+v is not local to display 1", e.Box)
+	}
+	if err := xtest.DeleteMonitor(disp, "DG-1"); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.next(10 * time.Second); c.Event != "clear" || c.Incident != e.Incident {
+		t.Fatalf("after unplugging display 1: %+v, want the clear of %s", c, e.Incident)
+	}
+}
