@@ -96,6 +96,7 @@ type Agent struct {
 	stats    Stats
 	gen      uint64
 	lastErr  map[string]time.Time
+	inflight map[*image.RGBA]int // frames of batches taken for OCR
 
 	wake    chan struct{}
 	workers workerCPU
@@ -111,6 +112,7 @@ type dispState struct {
 	matcher Matcher
 	found   []rules.Finding
 	block   int
+	spare   *image.RGBA // a frame buffer no one refers to any more
 }
 
 // job is one rectangle of a frame waiting for (or in) OCR: a run of pieces
@@ -178,6 +180,7 @@ func New(cfg Config) *Agent {
 		tracker:  NewTracker(cfg.Grace, cfg.MinConf, cfg.Salt),
 		displays: map[int]*dispState{},
 		lastErr:  map[string]time.Time{},
+		inflight: map[*image.RGBA]int{},
 		wake:     make(chan struct{}, 1),
 	}
 }
@@ -312,7 +315,17 @@ func (a *Agent) unchanged(ds *dispState) {
 // frame captures one display, finds what changed and queues it.
 func (a *Agent) frame(ds *dispState) {
 	at := a.cfg.Now()
-	img, err := a.cfg.Capturer.Capture(ds.d)
+	a.mu.Lock()
+	spare := ds.spare
+	ds.spare = nil
+	a.mu.Unlock()
+	var img *image.RGBA
+	var err error
+	if ic, ok := a.cfg.Capturer.(intoCapturer); ok && spare != nil {
+		img, err = ic.CaptureInto(ds.d, spare)
+	} else {
+		img, err = a.cfg.Capturer.Capture(ds.d)
+	}
 	if err != nil {
 		a.reportErr(fmt.Sprintf("capture display %d: %v", ds.d.Index, err))
 		return
@@ -325,12 +338,39 @@ func (a *Agent) frame(ds *dispState) {
 		return // removed or reset while capturing
 	}
 	a.stats.Frames++
-	if len(regions) > 0 {
+	if len(regions) == 0 {
+		ds.spare = img // same pixels as prev: capture into it next time
+	} else {
 		a.stats.ChangedFrames++
 		a.apply(ds, img, regions, at)
+		old := ds.prev
+		ds.prev = img
+		if old != nil && !a.referenced(ds, old) {
+			ds.spare = old
+		}
 	}
-	ds.prev = img
 	a.observe(ds, at)
+}
+
+// intoCapturer can capture into a given image, saving an 8 MB allocation
+// (and its garbage collection) per 1080p frame.
+type intoCapturer interface {
+	CaptureInto(Display, *image.RGBA) (*image.RGBA, error)
+}
+
+// referenced reports whether OCR still needs img: a queued job or a batch
+// being read points into it, so it must not be captured into. Called with
+// a.mu held.
+func (a *Agent) referenced(ds *dispState, img *image.RGBA) bool {
+	if a.inflight[img] > 0 {
+		return true
+	}
+	for j := range ds.pending {
+		if j.img == img {
+			return true
+		}
+	}
+	return false
 }
 
 // apply updates the screen model for changed regions: words there are gone,
@@ -485,6 +525,7 @@ func (a *Agent) ocrLoop(ctx context.Context) {
 					}
 				}
 				a.queue = append(back, a.queue...)
+				a.release(batch)
 				a.mu.Unlock()
 				select {
 				case <-ctx.Done():
@@ -518,7 +559,18 @@ func (a *Agent) takeBatch() []*job {
 	}
 	clear(a.queue[len(rest):])
 	a.queue = rest
+	if img != nil {
+		a.inflight[img]++
+	}
 	return batch
+}
+
+// release ends what takeBatch started for batch. Called with a.mu held.
+func (a *Agent) release(batch []*job) {
+	img := batch[0].img
+	if a.inflight[img]--; a.inflight[img] <= 0 {
+		delete(a.inflight, img)
+	}
 }
 
 // read OCRs a batch and merges the result into the screen model.
@@ -539,6 +591,7 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.release(batch)
 	a.stats.OCRCalls++
 	a.stats.OCRPieces += len(batch)
 	a.stats.OCRTime += el

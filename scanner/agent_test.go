@@ -310,3 +310,24 @@ func TestAgentRereadsWhatIsLeftOfAChangedWord(t *testing.T) {
 	h.drain()
 	h.wantKinds("alert")
 }
+
+// Frame buffers are recycled, but never one that queued OCR still reads.
+func TestAgentRecyclesOnlyUnreferencedFrames(t *testing.T) {
+	h := newHarness(t)
+	h.step()
+	s := h.screen(0)
+	put(s, image.Rect(100, 100, 180, 114), "Walmart")
+	h.cap.set(0, s)
+	h.step() // queued, not read
+	for i := 0; i < 4; i++ {
+		put(s, image.Rect(600, 100+i*30, 640, 114+i*30), "other")
+		h.cap.set(0, s)
+		h.step()
+		h.step()
+	}
+	h.drain()
+	h.wantKinds("alert")
+	if e := h.sink.last(); e.Box.X != 100 || e.Rule != "customers" {
+		t.Fatalf("alert %+v read from an overwritten frame", e)
+	}
+}

@@ -156,6 +156,23 @@ func (f *fakeCapturer) Capture(d Display) (*image.RGBA, error) {
 	return img, nil
 }
 
+// CaptureInto reuses dst like the X11 capturer does, so the agent's buffer
+// recycling is exercised by every agent test.
+func (f *fakeCapturer) CaptureInto(d Display, dst *image.RGBA) (*image.RGBA, error) {
+	f.mu.Lock()
+	src := f.screens[d.Index]
+	if dst == nil || dst.Rect != src.Rect {
+		dst = image.NewRGBA(src.Rect)
+	}
+	copy(dst.Pix, src.Pix)
+	cb := f.onCap
+	f.mu.Unlock()
+	if cb != nil {
+		cb(d)
+	}
+	return dst, nil
+}
+
 func (f *fakeCapturer) set(i int, img *image.RGBA) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -368,6 +368,11 @@ func (a captureAdapter) Capture(d scanner.Display) (*image.RGBA, error) {
 	return a.c.Capture(capture.Display{Index: d.Index, Bounds: d.Bounds})
 }
 
+// CaptureInto lets the agent recycle frame buffers.
+func (a captureAdapter) CaptureInto(d scanner.Display, dst *image.RGBA) (*image.RGBA, error) {
+	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
+}
+
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -66,6 +66,10 @@ func (c chanSink) Close() error { return nil }
 
 type captureAdapter struct{ c *capture.X11 }
 
+func (a captureAdapter) CaptureInto(d scanner.Display, dst *image.RGBA) (*image.RGBA, error) {
+	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
+}
+
 func (a captureAdapter) Displays() ([]scanner.Display, error) {
 	ds, err := a.c.Displays()
 	out := make([]scanner.Display, len(ds))
