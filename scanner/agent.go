@@ -480,6 +480,9 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 		held = append(held, j.rect)
 	}
 	for _, e := range a.tracker.Observe(ds.d.Index, ds.found, at, held) {
+		// first_seen/last_seen are frame times; time is when it was raised
+		// (their difference is the detection latency).
+		e.Time = a.cfg.Now()
 		a.cfg.Sink.Emit(e)
 	}
 }
