@@ -55,7 +55,7 @@ type watchOptions struct {
 func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
 	o := &watchOptions{}
 	fs := newFlags("watch", "watch [flags]", s)
-	fs.Var(&o.rules, "rules", "rule file or directory (repeatable; default: the embedded rules); edits are picked up live")
+	fs.Var(&o.rules, "rules", "rule `FILE` or directory (repeatable; default: the embedded rules); edits are picked up live")
 	fs.StringVar(&o.display, "display", "all", "displays to watch: all or an index (0 is the primary)")
 	fs.DurationVar(&o.interval, "interval", 250*time.Millisecond, "time between frames")
 	fs.StringVar(&o.maxCPU, "max-cpu", "50%", "CPU budget, in percent of one core, averaged (OCR included)")
@@ -233,6 +233,22 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		fmt.Fprintln(s.err, "demoguard: note:", c)
 	}
 
+	// Which displays, before any OCR worker starts: a wrong --display is a
+	// usage error, not something to find out after the start-up banner.
+	displays, err := cp.Displays()
+	if err != nil {
+		return &exitError{code: exitErr, msg: "watch: list displays: " + oneLine(err.Error())}
+	}
+	var desc []string
+	for _, d := range displays {
+		if display < 0 || d.Index == display {
+			desc = append(desc, fmt.Sprintf("%d:%dx%d%+d%+d", d.Index, d.Bounds.Dx(), d.Bounds.Dy(), d.Bounds.Min.X, d.Bounds.Min.Y))
+		}
+	}
+	if len(desc) == 0 {
+		return &exitError{code: exitErr, msg: fmt.Sprintf("watch: --display %d: there are %d displays (0..%d)", display, len(displays), len(displays)-1)}
+	}
+
 	eng, err := ocr.New(ocr.Options{Lang: o.lang, Workers: o.workers})
 	if err != nil {
 		return &exitError{code: exitErr, msg: "watch: " + oneLine(err.Error())}
@@ -312,16 +328,8 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		}
 	}
 
-	if ds, err := cp.Displays(); err == nil {
-		var desc []string
-		for _, d := range ds {
-			if display < 0 || d.Index == display {
-				desc = append(desc, fmt.Sprintf("%d:%dx%d%+d%+d", d.Index, d.Bounds.Dx(), d.Bounds.Dy(), d.Bounds.Min.X, d.Bounds.Min.Y))
-			}
-		}
-		fmt.Fprintf(s.err, "demoguard: watching display %s with %d rules (interval %v, max-cpu %s, %d OCR workers); Ctrl-C stops\n",
-			strings.Join(desc, ", "), len(rs.Rules()), o.interval, o.maxCPU, o.workers)
-	}
+	fmt.Fprintf(s.err, "demoguard: watching display %s with %d rules (interval %v, max-cpu %s, %d OCR workers); Ctrl-C stops\n",
+		strings.Join(desc, ", "), len(rs.Rules()), o.interval, o.maxCPU, o.workers)
 	sink.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: len(rs.Rules()), Message: "watching"})
 
 	if watchStarted != nil {
@@ -332,9 +340,6 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		runErr = err
 	}
 	if runErr != nil {
-		if errors.Is(runErr, capture.ErrNoDisplay) {
-			return &exitError{code: exitErr, msg: "watch: " + oneLine(runErr.Error())}
-		}
 		return &exitError{code: exitErr, msg: "watch: " + oneLine(runErr.Error())}
 	}
 	return nil
