@@ -11,6 +11,7 @@ import (
 	"log"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
@@ -27,12 +28,15 @@ func init() {
 // Take. If its connection breaks, it reports "changed" on every Take, so the
 // agent falls back to comparing every frame instead of going blind.
 type Watcher struct {
-	c      *xgb.Conn
-	dmg    damage.Damage
-	dirty  atomic.Bool
-	broken atomic.Bool
-	ch     chan struct{}
-	once   sync.Once
+	display string
+	mu      sync.Mutex // guards c and dmg across reconnects
+	c       *xgb.Conn
+	dmg     damage.Damage
+	dirty   atomic.Bool
+	broken  atomic.Bool
+	closed  atomic.Bool
+	ch      chan struct{}
+	once    sync.Once
 }
 
 // Open connects to display ("" = $DISPLAY) and starts tracking damage.
@@ -41,55 +45,90 @@ func Open(display string) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xdamage: connect: %w", err)
 	}
-	w := &Watcher{c: c, ch: make(chan struct{}, 1)}
-	if err := w.init(); err != nil {
+	w := &Watcher{display: display, ch: make(chan struct{}, 1)}
+	dmg, err := setup(c)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	w.c, w.dmg = c, dmg
 	w.dirty.Store(true) // the first frame is always read
-	go w.loop()
+	go w.loop(c)
 	return w, nil
 }
 
-func (w *Watcher) init() error {
-	if err := xfixes.Init(w.c); err != nil {
-		return fmt.Errorf("xdamage: XFIXES extension: %w", err)
+func setup(c *xgb.Conn) (damage.Damage, error) {
+	if err := xfixes.Init(c); err != nil {
+		return 0, fmt.Errorf("xdamage: XFIXES extension: %w", err)
 	}
-	if _, err := xfixes.QueryVersion(w.c, 5, 0).Reply(); err != nil {
-		return fmt.Errorf("xdamage: XFIXES version: %w", err)
+	if _, err := xfixes.QueryVersion(c, 5, 0).Reply(); err != nil {
+		return 0, fmt.Errorf("xdamage: XFIXES version: %w", err)
 	}
-	if err := damage.Init(w.c); err != nil {
-		return fmt.Errorf("xdamage: DAMAGE extension: %w", err)
+	if err := damage.Init(c); err != nil {
+		return 0, fmt.Errorf("xdamage: DAMAGE extension: %w", err)
 	}
-	if _, err := damage.QueryVersion(w.c, 1, 1).Reply(); err != nil {
-		return fmt.Errorf("xdamage: DAMAGE version: %w", err)
+	if _, err := damage.QueryVersion(c, 1, 1).Reply(); err != nil {
+		return 0, fmt.Errorf("xdamage: DAMAGE version: %w", err)
 	}
-	id, err := damage.NewDamageId(w.c)
+	id, err := damage.NewDamageId(c)
 	if err != nil {
-		return fmt.Errorf("xdamage: %w", err)
+		return 0, fmt.Errorf("xdamage: %w", err)
 	}
-	root := xproto.Setup(w.c).DefaultScreen(w.c).Root
+	root := xproto.Setup(c).DefaultScreen(c).Root
 	// NonEmpty: one event when damage goes from none to some; Take
 	// subtracts it so the next drawing raises the next event.
-	if err := damage.CreateChecked(w.c, id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check(); err != nil {
-		return fmt.Errorf("xdamage: create: %w", err)
+	if err := damage.CreateChecked(c, id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check(); err != nil {
+		return 0, fmt.Errorf("xdamage: create: %w", err)
 	}
-	w.dmg = id
-	return nil
+	return id, nil
 }
 
-func (w *Watcher) loop() {
+func (w *Watcher) loop(c *xgb.Conn) {
 	for {
-		ev, err := w.c.WaitForEvent()
+		ev, err := c.WaitForEvent()
 		if ev == nil && err == nil {
-			w.broken.Store(true) // connection closed
+			w.broken.Store(true) // connection closed: compare every frame
 			w.signal()
+			if !w.closed.Load() {
+				go w.reconnect()
+			}
 			return
 		}
 		if _, ok := ev.(damage.NotifyEvent); ok {
 			w.dirty.Store(true)
 			w.signal()
 		}
+	}
+}
+
+// reconnect retries with backoff after the X server went away (the capturer
+// reconnects too); until then Take reports changes on every frame.
+func (w *Watcher) reconnect() {
+	delay := 500 * time.Millisecond
+	for !w.closed.Load() {
+		time.Sleep(delay)
+		delay = min(2*delay, 10*time.Second)
+		c, err := xgb.NewConnDisplay(w.display)
+		if err != nil {
+			continue
+		}
+		dmg, err := setup(c)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		w.mu.Lock()
+		if w.closed.Load() {
+			w.mu.Unlock()
+			c.Close()
+			return
+		}
+		w.c, w.dmg = c, dmg
+		w.mu.Unlock()
+		w.dirty.Store(true)
+		w.broken.Store(false)
+		go w.loop(c)
+		return
 	}
 }
 
@@ -113,15 +152,20 @@ func (w *Watcher) Take() bool {
 	if !w.dirty.Swap(false) {
 		return false
 	}
+	w.mu.Lock()
 	damage.Subtract(w.c, w.dmg, xfixes.Region(0), xfixes.Region(0))
+	w.mu.Unlock()
 	return true
 }
 
 // Close stops watching.
 func (w *Watcher) Close() error {
 	w.once.Do(func() {
+		w.closed.Store(true)
 		w.broken.Store(true)
+		w.mu.Lock()
 		w.c.Close()
+		w.mu.Unlock()
 	})
 	return nil
 }

@@ -39,3 +39,27 @@ func TestDamageReportsDrawing(t *testing.T) {
 		t.Fatal("a closed watcher must report changes (fall back to comparing frames)")
 	}
 }
+
+// The X server restarts: changes are reported on every Take meanwhile (the
+// agent compares frames), then the watcher reconnects.
+func TestDamageReconnects(t *testing.T) {
+	srv := xtest.StartServer(t, "640x480x24")
+	w, err := Open(srv.Display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Take()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for w.broken.Load() || !w.Take() || w.Take() {
+		// broken: Take is always true; once reconnected, the first Take is
+		// true (re-read everything) and the next false.
+		if time.Now().After(deadline) {
+			t.Fatal("no reconnect within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
