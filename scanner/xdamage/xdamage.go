@@ -57,15 +57,47 @@ func Open(display string) (*Watcher, error) {
 	return w, nil
 }
 
+// extOnce guards the first, full extension Init: xgb's Init functions also
+// write package-level event/error tables that every connection's reader
+// goroutine reads without a lock. Doing that once per process (the numbers
+// are the server's and do not change) keeps a reconnect from racing with
+// the capturer's connection; later connections only record their opcodes.
+var (
+	extOnce sync.Once
+	extErr  error
+)
+
 func setup(c *xgb.Conn) (damage.Damage, error) {
-	if err := xfixes.Init(c); err != nil {
-		return 0, fmt.Errorf("xdamage: XFIXES extension: %w", err)
+	inited := false
+	extOnce.Do(func() {
+		inited = true
+		if err := xfixes.Init(c); err != nil {
+			extErr = fmt.Errorf("xdamage: XFIXES extension: %w", err)
+			return
+		}
+		if err := damage.Init(c); err != nil {
+			extErr = fmt.Errorf("xdamage: DAMAGE extension: %w", err)
+		}
+	})
+	if extErr != nil {
+		return 0, extErr
+	}
+	if !inited {
+		for _, name := range []string{"XFIXES", "DAMAGE"} {
+			r, err := xproto.QueryExtension(c, uint16(len(name)), name).Reply()
+			if err != nil {
+				return 0, fmt.Errorf("xdamage: %s extension: %w", name, err)
+			}
+			if !r.Present {
+				return 0, fmt.Errorf("xdamage: the X server has no %s extension", name)
+			}
+			c.ExtLock.Lock()
+			c.Extensions[name] = r.MajorOpcode
+			c.ExtLock.Unlock()
+		}
 	}
 	if _, err := xfixes.QueryVersion(c, 5, 0).Reply(); err != nil {
 		return 0, fmt.Errorf("xdamage: XFIXES version: %w", err)
-	}
-	if err := damage.Init(c); err != nil {
-		return 0, fmt.Errorf("xdamage: DAMAGE extension: %w", err)
 	}
 	if _, err := damage.QueryVersion(c, 1, 1).Reply(); err != nil {
 		return 0, fmt.Errorf("xdamage: DAMAGE version: %w", err)

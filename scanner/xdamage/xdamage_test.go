@@ -18,8 +18,13 @@ func TestDamageReportsDrawing(t *testing.T) {
 	if !w.Take() {
 		t.Fatal("the first Take must report a change (nothing was read yet)")
 	}
-	if w.Take() {
-		t.Fatal("nothing drawn, yet a change reported")
+	// A fresh server may still paint its root for a moment: wait until
+	// nothing more is reported.
+	for i := 0; w.Take(); i++ {
+		if i > 100 {
+			t.Fatal("changes reported while nothing is drawn")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	win, err := xtest.ShowImage(disp, image.NewRGBA(image.Rect(0, 0, 50, 40)), 10, 10)
 	if err != nil {
