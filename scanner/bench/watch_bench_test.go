@@ -401,6 +401,9 @@ func (m *workerMeter) sample(e *ocr.Engine) {
 	next := map[int]time.Duration{}
 	for _, pid := range e.WorkerPIDs() {
 		c := pidCPU(pid)
+		if c == 0 {
+			continue // exited between listing and reading
+		}
 		next[pid] = c
 		m.total += c - m.last[pid]
 	}
