@@ -85,24 +85,11 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 	// Fold token by token, as the text side does, into one reused buffer:
 	// loading 100,000 terms must not allocate per token.
 	b := ix.foldBuf[:0]
-	ntok, start := 0, -1
-	for i, r := range term {
-		if isTokenRune(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			b = foldAppend(b, term[start:i])
-			ntok++
-			start = -1
-		}
-	}
-	if start >= 0 {
-		b = foldAppend(b, term[start:])
+	ntok := 0
+	tokenSpans(term, func(start, end int) {
+		b = foldAppend(b, term[start:end])
 		ntok++
-	}
+	})
 	ix.foldBuf = b
 	if ntok == 0 || len(b) == 0 {
 		return

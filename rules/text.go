@@ -41,22 +41,7 @@ func prepare(idx int, l *Line) lineText {
 	lt.text = b.String()
 	for i, w := range l.Words {
 		base := lt.wordStart[i]
-		start := -1
-		for j, r := range w.Text {
-			if isTokenRune(r) {
-				if start < 0 {
-					start = j
-				}
-				continue
-			}
-			if start >= 0 {
-				lt.addToken(i, base+start, base+j)
-				start = -1
-			}
-		}
-		if start >= 0 {
-			lt.addToken(i, base+start, base+len(w.Text))
-		}
+		tokenSpans(w.Text, func(a, b int) { lt.addToken(i, base+a, base+b) })
 	}
 	return lt
 }
@@ -173,12 +158,12 @@ func stripAccent(r rune) rune {
 	return r
 }
 
-// termTokens splits a term the way OCR text is split, so a term and the
-// text it should match agree on what a word is.
-func termTokens(term string) []string {
-	var out []string
+// tokenSpans calls fn with the byte range of each token of s: a maximal run
+// of letters and digits. Terms and OCR words are split by this one function,
+// so a term and the text it should match agree on what a word is.
+func tokenSpans(s string, fn func(start, end int)) {
 	start := -1
-	for i, r := range term {
+	for i, r := range s {
 		if isTokenRune(r) {
 			if start < 0 {
 				start = i
@@ -186,13 +171,18 @@ func termTokens(term string) []string {
 			continue
 		}
 		if start >= 0 {
-			out = append(out, term[start:i])
+			fn(start, i)
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, term[start:])
+		fn(start, len(s))
 	}
+}
+
+func termTokens(term string) []string {
+	var out []string
+	tokenSpans(term, func(a, b int) { out = append(out, term[a:b]) })
 	return out
 }
 

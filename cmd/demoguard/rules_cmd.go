@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -75,13 +76,23 @@ func describeSources(paths []string) string {
 	return strings.Join(paths, ", ")
 }
 
-func rulesCheck(args []string, s stdio) error {
-	fs := newFlags("rules check", "rules check [FILE|DIR...]", s)
+// parseAndLoad parses a rules subcommand's flags (set up by flags, which may
+// be nil) and loads the rule files named by the remaining arguments.
+func parseAndLoad(name string, args []string, s stdio, flags func(*flag.FlagSet)) (*rules.Ruleset, []string, error) {
+	fs := newFlags(name, name+" [FILE|DIR...]", s)
+	if flags != nil {
+		flags(fs)
+	}
 	paths, err := parseInterspersed(fs, args, s)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rs, err := loadRulesReport(paths, s)
+	return rs, paths, err
+}
+
+func rulesCheck(args []string, s stdio) error {
+	rs, paths, err := parseAndLoad("rules check", args, s, nil)
 	if err != nil {
 		return err
 	}
@@ -90,14 +101,10 @@ func rulesCheck(args []string, s stdio) error {
 }
 
 func rulesTest(args []string, s stdio) error {
-	fs := newFlags("rules test", "rules test [--rule ID]... [FILE|DIR...]", s)
 	var only multiFlag
-	fs.Var(&only, "rule", "run only this rule's examples (repeatable)")
-	paths, err := parseInterspersed(fs, args, s)
-	if err != nil {
-		return err
-	}
-	rs, err := loadRulesReport(paths, s)
+	rs, paths, err := parseAndLoad("rules test", args, s, func(fs *flag.FlagSet) {
+		fs.Var(&only, "rule", "run only this rule's examples (repeatable)")
+	})
 	if err != nil {
 		return err
 	}
@@ -145,12 +152,7 @@ func contains(list []string, s string) bool {
 }
 
 func rulesList(args []string, s stdio) error {
-	fs := newFlags("rules list", "rules list [FILE|DIR...]", s)
-	paths, err := parseInterspersed(fs, args, s)
-	if err != nil {
-		return err
-	}
-	rs, err := loadRulesReport(paths, s)
+	rs, _, err := parseAndLoad("rules list", args, s, nil)
 	if err != nil {
 		return err
 	}
