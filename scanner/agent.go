@@ -137,6 +137,17 @@ type piece struct {
 // ocrMargin is the context given around a run of pieces for OCR.
 const ocrMargin = 8
 
+// maxRunArea bounds one OCR job; a card or a changed paragraph is far below.
+const maxRunArea = 1920 * 1080 / 12
+
+func runBox(run []piece) image.Rectangle {
+	var u image.Rectangle
+	for _, p := range run {
+		u = u.Union(p.rect)
+	}
+	return u
+}
+
 // Batch bounds: the first frame of a dense screen is read in chunks so that
 // a notification appearing meanwhile is read next, not after the whole screen.
 const (
@@ -420,10 +431,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			if len(run) == 0 {
 				return
 			}
-			var u image.Rectangle
-			for _, p := range run {
-				u = u.Union(p.rect)
-			}
+			u := runBox(run)
 			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: u.Inset(-ocrMargin).Intersect(img.Rect),
 				pieces: run, at: at, block: ds.block}
 			ds.pending[j] = true
@@ -438,6 +446,11 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
 				flush()
 				continue
+			}
+			// A run is also cut when it gets big (the first frame of a dense
+			// screen), so it is read in batches a notification can overtake.
+			if len(run) > 0 && area(runBox(run).Union(p)) > maxRunArea {
+				flush()
 			}
 			run = append(run, piece{rect: p, key: key})
 		}

@@ -331,3 +331,35 @@ func TestAgentRecyclesOnlyUnreferencedFrames(t *testing.T) {
 		t.Fatalf("alert %+v read from an overwritten frame", e)
 	}
 }
+
+// The first frame of a dense screen is read in batches; a notification that
+// appears meanwhile is read before the rest of it.
+func TestAgentNotificationOvertakesFirstRead(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	s := h.screen(0)
+	for y := 10; y < 1000; y += 24 {
+		for x := 10; x < 1800; x += 200 {
+			put(s, image.Rect(x, y, x+150, y+12), "cell")
+		}
+	}
+	h.cap.set(0, s)
+	h.step()
+	h.a.mu.Lock()
+	first := h.a.takeBatch()
+	h.a.mu.Unlock()
+	h.a.read(context.Background(), first)
+	if h.a.Pending() == 0 {
+		t.Fatal("the dense first frame was read in one batch")
+	}
+	put(s, image.Rect(1700, 1030, 1780, 1044), "SECRET")
+	h.cap.set(0, s)
+	h.step()
+	h.a.mu.Lock()
+	next := h.a.takeBatch()
+	h.a.mu.Unlock()
+	if len(next) == 0 || !next[0].rect.Overlaps(image.Rect(1700, 1030, 1780, 1044)) {
+		t.Fatalf("next batch %v is not the notification", next)
+	}
+	h.a.read(context.Background(), next)
+	h.wantKinds("alert")
+}
