@@ -8,6 +8,7 @@ import (
 	"image"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -270,6 +271,11 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		sinks = append(sinks, ls)
 	}
 	if o.notify {
+		if tool := map[string]string{"linux": "notify-send", "darwin": "osascript", "windows": "powershell"}[runtime.GOOS]; tool != "" {
+			if _, err := exec.LookPath(tool); err != nil {
+				warn("--notify: " + tool + " not found; no desktop notifications (Debian: apt-get install libnotify-bin)")
+			}
+		}
 		sinks = append(sinks, &scanner.NotifySink{})
 	}
 	if o.webhook != "" {
