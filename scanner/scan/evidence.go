@@ -151,6 +151,10 @@ func label(dst *image.RGBA, box image.Rectangle, text string, bg *image.Uniform)
 	if strip.Min.Y < 0 {
 		strip = image.Rect(box.Min.X, box.Max.Y, box.Min.X+w, box.Max.Y+h)
 	}
+	// A box at the right edge gets its label shifted left, not cut off.
+	if over := strip.Max.X - dst.Bounds().Max.X; over > 0 {
+		strip = strip.Sub(image.Pt(min(over, strip.Min.X-dst.Bounds().Min.X), 0))
+	}
 	strip = strip.Intersect(dst.Bounds())
 	if strip.Empty() {
 		return
