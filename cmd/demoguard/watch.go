@@ -58,7 +58,7 @@ func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
 	fs := newFlags("watch", "watch [flags]", s)
 	fs.Var(&o.rules, "rules", "rule `FILE` or directory (repeatable; default: the embedded rules); edits are picked up live")
 	fs.StringVar(&o.display, "display", "all", "displays to watch: all or an index (0 is the primary)")
-	fs.DurationVar(&o.interval, "interval", 250*time.Millisecond, "time between frames")
+	fs.DurationVar(&o.interval, "interval", 250*time.Millisecond, "minimum time between frames (on X11 a frame is taken only after something was drawn)")
 	fs.StringVar(&o.maxCPU, "max-cpu", "50%", "CPU budget, in percent of one core, averaged (OCR included)")
 	fs.StringVar(&o.format, "format", "text", "output: text (lines on stderr, with bell) or json (events on stdout)")
 	fs.StringVar(&o.log, "log", "", "append events as JSON lines to `FILE` (audit trail; text always masked)")
