@@ -117,6 +117,22 @@ func glyphHeight(bs []blob) int {
 	return hs[len(hs)/2]
 }
 
+// wordHeight is the median height of blobs shaped like merged words (at
+// least 6 px high, wider than high), 0 if there is none.
+func wordHeight(bs []blob) int {
+	var hs []int
+	for _, b := range bs {
+		if bh := b.y1 - b.y0; bh >= 6 && bh <= 300 && b.x1-b.x0 > bh {
+			hs = append(hs, bh)
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
 // eraseEdgeSolids clears solid blobs touching the crop's edge: the corners
 // of a neighbouring panel or a cut-off shape inside a requested region, not
 // text (glyphs fill well under 60 % of their box).

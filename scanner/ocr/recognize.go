@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/demoguard/demoguard/rules"
 )
@@ -23,8 +25,9 @@ const (
 	// so that many small lines cost one Tesseract call (each call has a
 	// fixed cost of several ms) while a big screen still splits into enough
 	// calls to keep every worker busy.
-	maxCanvasArea   = 1_500_000
-	minSplitArea    = 120_000
+	maxCanvasArea   = 4_000_000 // memory bound per call
+	maxCanvasCost   = 40_000    // ~ a third of a dense 1080p spreadsheet
+	minSplitCost    = 8_000     // ~ 10 lines of text: a notification stays whole
 	canvasMargin    = 12
 	psmSingleBlock  = 6
 	psmSingleLine   = 7
@@ -225,30 +228,72 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 		c := &cutter{g: g, colGap: max(2*gh, 8), paraGap: max(gh*6/5, 6), newBlock: newBlock}
 		c.cut(image.Rect(0, 0, g.w, g.h), newBlock(), 0)
 		pad := max(2, gh/3)
-		for _, l := range c.leaves {
+		// Leaves are independent; a screen's big unit has hundreds of them.
+		made := make([]*piece, len(c.leaves))
+		parallelFor(len(c.leaves), func(i int) {
+			l := c.leaves[i]
 			if l.r.Dx() < 3 && l.r.Dy() < 3 {
-				continue
+				return
 			}
 			lr := l.r.Inset(-pad).Intersect(image.Rect(0, 0, g.w, g.h))
 			sub := g.sub(lr)
 			// Scale per leaf, not per unit: a unit mixes sizes (title, body,
 			// footnote), and pieces sharing a canvas must have similar text
 			// heights or Tesseract drops the small ones as noise.
-			lg := glyphHeight(blobs(sub))
+			bs := blobs(sub)
+			lg := glyphHeight(bs)
 			if lg == 0 {
-				lg = gh
+				// No glyph-sized blob: either a run of letters merged into
+				// one wide blob (bold, tight text: keep, sized by its
+				// height) or specks and rules (skip).
+				lg = wordHeight(bs)
+				if lg == 0 {
+					return
+				}
 			}
 			s := scaleFor(lg)
-			out = append(out, &piece{
+			made[i] = &piece{
 				img:        resize(sub, s),
 				src:        lr.Add(crop.Min).Add(outer.Min),
 				scale:      s,
 				block:      l.block,
 				singleLine: l.r.Dy() <= lg*9/5,
-			})
+			}
+		})
+		for _, p := range made {
+			if p != nil {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
+}
+
+// parallelFor runs f(0..n-1) on all CPUs.
+func parallelFor(n int, f func(int)) {
+	workers := min(n, runtime.NumCPU())
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // scaleFor picks the scale for text of glyph height g: small UI text is
@@ -322,8 +367,18 @@ func resize(g *gray, s float64) *gray {
 	return out
 }
 
+// pieceCost estimates Tesseract's work for a piece: its LSTM runs along the
+// line after scaling it to a fixed height, so the cost follows the aspect
+// ratio (text length), plus a little per pixel for thresholding and blob
+// finding. Units: pixels of a 36 px high line.
+func pieceCost(p *piece) int {
+	return 36*p.img.w/max(1, p.img.h) + p.img.w*p.img.h/400
+}
+
 // pack stacks pieces vertically into canvases, one piece per "row", so that
-// no two pieces share a text line.
+// no two pieces share a text line. A big job is cut into a few canvases per
+// worker so that the pool balances uneven ones; a small job stays in one
+// canvas, since every call has a fixed cost of several ms.
 func pack(pieces []*piece, workers int) []*canvas {
 	if len(pieces) == 0 {
 		return nil
@@ -331,27 +386,29 @@ func pack(pieces []*piece, workers int) []*canvas {
 	gap := func(p *piece) int { return max(canvasMargin, p.img.h/2) }
 	total := 0
 	for _, p := range pieces {
-		total += (p.img.w + 2*canvasMargin) * (p.img.h + gap(p))
+		total += pieceCost(p)
 	}
-	k := (total + maxCanvasArea - 1) / maxCanvasArea
-	if total >= minSplitArea {
-		k = max(k, workers)
+	k := (total + maxCanvasCost - 1) / maxCanvasCost
+	if total >= minSplitCost {
+		k = max(k, 3*workers)
 	}
 	k = max(1, min(k, len(pieces)))
 	// Similar widths together waste less white canvas.
 	byWidth := slices.Clone(pieces)
 	slices.SortStableFunc(byWidth, func(a, b *piece) int { return b.img.w - a.img.w })
-	target := total / k
+	target := (total + k - 1) / k
 	var out []*canvas
 	cur := &canvas{}
-	area := 0
+	cost, area := 0, 0
 	for _, p := range byWidth {
+		c := pieceCost(p)
 		a := (p.img.w + 2*canvasMargin) * (p.img.h + gap(p))
-		if len(cur.pieces) > 0 && area+a > target && len(out) < k-1 {
+		if len(cur.pieces) > 0 && (cost+c > target && len(out) < k-1 || area+a > maxCanvasArea) {
 			out = append(out, cur)
-			cur, area = &canvas{}, 0
+			cur, cost, area = &canvas{}, 0, 0
 		}
 		cur.pieces = append(cur.pieces, p)
+		cost += c
 		area += a
 	}
 	out = append(out, cur)
