@@ -65,3 +65,31 @@ func joinSplitWords(ws []rules.Word) []rules.Word {
 	}
 	return out
 }
+
+// fixDollar restores a '$' read as 's' in front of an amount ("s29.1MM",
+// and "USS 4.7bn" for "US$ 4.7bn"): no English word is an 's' followed by
+// digits, and "USS" directly before a number is the currency.
+func fixDollar(ws []rules.Word) {
+	for i := range ws {
+		t := ws[i].Text
+		if len(t) >= 2 && (t[0] == 's' || t[0] == 'S') && isAmountBody(t[1:]) {
+			ws[i].Text = "$" + t[1:]
+			continue
+		}
+		if strings.EqualFold(t, "uss") && i+1 < len(ws) && isAmountBody(ws[i+1].Text) {
+			ws[i].Text = "US$"
+		}
+	}
+}
+
+// isAmountBody: digits with separators and an optional scale suffix.
+func isAmountBody(s string) bool {
+	if s == "" || !unicode.IsDigit(rune(s[0])) {
+		return false
+	}
+	i := 0
+	for i < len(s) && (unicode.IsDigit(rune(s[i])) || s[i] == '.' || s[i] == ',') {
+		i++
+	}
+	return i == len(s) || amountSuffix(s[i:])
+}

@@ -59,3 +59,30 @@ func TestJoinSplitWords(t *testing.T) {
 		})
 	}
 }
+
+func TestFixDollar(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		{[]string{"s29.1mm"}, []string{"$29.1mm"}},
+		{[]string{"S4,200"}, []string{"$4,200"}},
+		{[]string{"uss", "4.7bn"}, []string{"US$", "4.7bn"}},
+		{[]string{"USS", "Enterprise"}, []string{"USS", "Enterprise"}},
+		{[]string{"s3cret"}, []string{"s3cret"}},
+		{[]string{"s"}, []string{"s"}},
+		{[]string{"sales", "42"}, []string{"sales", "42"}},
+	}
+	for _, tc := range tests {
+		ws := make([]rules.Word, len(tc.in))
+		for i, s := range tc.in {
+			ws[i].Text = s
+		}
+		fixDollar(ws)
+		for i := range ws {
+			if ws[i].Text != tc.want[i] {
+				t.Errorf("fixDollar(%q) = %q at %d, want %q", tc.in, ws[i].Text, i, tc.want[i])
+			}
+		}
+	}
+}

@@ -63,7 +63,7 @@ func newPool(n, recycleAfter int, lang, tessdata string) (*pool, error) {
 // (missing hook, bad tessdata) fails New rather than the first scan. The
 // others start lazily in the background, one after another.
 func (p *pool) start() error {
-	w := <-p.idle
+	<-p.idle // take a slot (nil: not started)
 	w, err := p.spawn()
 	p.idle <- w // nil on error: the slot stays usable
 	if err != nil {

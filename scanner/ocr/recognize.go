@@ -495,6 +495,7 @@ func assemble(canvases []*canvas, words func(int) []wordBox) []rules.Line {
 	for _, a := range accs {
 		slices.SortStableFunc(a.words, func(x, y rules.Word) int { return x.Box.X - y.Box.X })
 		a.words = joinSplitWords(a.words)
+		fixDollar(a.words)
 		bn, ok := blockNo[a.block]
 		if !ok {
 			bn = len(blockNo) + 1
