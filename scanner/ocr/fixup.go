@@ -93,3 +93,13 @@ func isAmountBody(s string) bool {
 	}
 	return i == len(s) || amountSuffix(s[i:])
 }
+
+// fixInnerDash turns an em or en dash inside a word back into a hyphen:
+// Tesseract widens hyphens between letters ("ostrava—data") and in runs
+// ("—----BEGIN"); a dash standing alone as a word is left as it is.
+func fixInnerDash(s string) string {
+	if len(s) <= len("—") || !strings.ContainsAny(s, "—–") {
+		return s
+	}
+	return strings.NewReplacer("—", "-", "–", "-").Replace(s)
+}

@@ -86,3 +86,19 @@ func TestFixDollar(t *testing.T) {
 		}
 	}
 }
+
+func TestFixInnerDash(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ostrava—data.eu", "ostrava-data.eu"},
+		{"—----BEGIN", "-----BEGIN"},
+		{"2024–2025", "2024-2025"},
+		{"—", "—"}, // a dash on its own is punctuation, not a hyphen
+		{"–", "–"},
+		{"plain-word", "plain-word"},
+	}
+	for _, tc := range tests {
+		if got := fixInnerDash(tc.in); got != tc.want {
+			t.Errorf("fixInnerDash(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -474,7 +474,7 @@ func assemble(canvases []*canvas, words func(int) []wordBox) []rules.Line {
 				groups[k] = a
 			}
 			conf := float64(wb.Conf) / 100
-			a.words = append(a.words, rules.Word{Text: fixSlashedZero(wb.Text), Box: box, Conf: math.Max(0, math.Min(1, conf))})
+			a.words = append(a.words, rules.Word{Text: fixInnerDash(fixSlashedZero(wb.Text)), Box: box, Conf: math.Max(0, math.Min(1, conf))})
 		}
 	}
 	accs := make([]*acc, 0, len(groups))
