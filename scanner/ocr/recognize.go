@@ -15,20 +15,18 @@ import (
 )
 
 const (
-	// targetGlyph is the glyph height (median connected-component height,
-	// between x-height and cap height) text is scaled to. Tesseract's LSTM
-	// misreads text whose x-height is under ~10 px; above ~20 px accuracy no
-	// longer improves but every pixel costs time.
-
 	maxUpscale = 3.5
-	// Canvases: pieces are stacked into canvases of about this many pixels,
-	// so that many small lines cost one Tesseract call (each call has a
-	// fixed cost of several ms) while a big screen still splits into enough
-	// calls to keep every worker busy.
-	maxCanvasArea   = 4_000_000 // memory bound per call
-	maxCanvasCost   = 40_000    // ~ a third of a dense 1080p spreadsheet
-	minSplitCost    = 8_000     // ~ 10 lines of text: a notification stays whole
-	canvasMargin    = 12
+	// Canvases: pieces are stacked into canvases so that many small lines
+	// cost one Tesseract call (each call has a fixed cost of several ms)
+	// while a big screen still splits into several calls per worker. Costs
+	// are in pieceCost units.
+	maxCanvasArea = 4_000_000 // memory bound per call
+	maxCanvasCost = 40_000    // ~ a third of a dense 1080p spreadsheet
+	minSplitCost  = 8_000     // ~ 10 lines of text: a notification stays whole
+	canvasMargin  = 12
+	// PSM 6 (one uniform block) for canvases: the layout is already known,
+	// pieces are separated by white gaps and scaled to one text height, so
+	// Tesseract only has to find the lines. PSM 7 for a lone line.
 	psmSingleBlock  = 6
 	psmSingleLine   = 7
 	minUnitInkCount = 6
@@ -524,7 +522,9 @@ func (p *piece) toSource(wb wordBox) rules.Box {
 }
 
 // targetGlyph is the glyph height (median connected-component height,
-// between x-height and cap height) text is scaled to. Tesseract's LSTM
-// misreads text whose x-height is under ~10 px; beyond the target accuracy no
-// longer improves but every pixel costs time.
+// between x-height and cap height) every line is scaled to. Measured on
+// 2,520 synthetic words (10-16 px, five styles): 12 → 98.9 %, 14 → 99.3 %,
+// 16 → 99.4 %, 20 → 98.5 %, 26 → 97.7 % read exactly; small text below the
+// target gains most, and Tesseract's cost hardly depends on it (its LSTM
+// rescales every line to a fixed height). A variable for tuning tests.
 var targetGlyph = 16
