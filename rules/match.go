@@ -10,6 +10,7 @@ type hit struct {
 	f          Finding
 	block      int
 	start, end int // byte range in the line text (base rules only)
+	wlo, whi   int // words covered
 }
 
 // Match runs every rule over the lines of one image (or one text input) and
@@ -88,12 +89,7 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 				if inside(globalSpans[li], start, end) || inside(ruleSpans, start, end) {
 					return
 				}
-				box, conf := lt.wordsBox(lt.wordAt(start), lt.wordAt(max(start, end-1)))
-				hits[ri] = append(hits[ri], hit{
-					f: Finding{Rule: r.info.ID, Severity: r.info.Severity, Text: lt.text[start:end],
-						Value: value, Currency: cur, Box: box, Confidence: conf, Line: li},
-					block: lt.line.Block, start: start, end: end,
-				})
+				hits[ri] = append(hits[ri], lt.hit(r, lt.text, lt.wordStart, start, end, value, cur))
 			}
 			switch r.kind {
 			case kindTerms, kindHashed:
@@ -101,11 +97,13 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 					emit(lt.tokens[th.lo].start, lt.tokens[th.hi].end, nil, "")
 				}
 			case kindPattern:
+				before := len(hits[ri])
 				for _, m := range r.pattern.FindAllStringIndex(lt.text, -1) {
 					if m[1] > m[0] {
 						emit(m[0], m[1], nil, "")
 					}
 				}
+				hits[ri] = append(hits[ri], rs.compactHits(r, lt, hits[ri][before:])...)
 			case kindAmount:
 				for _, a := range findAmounts(lt.text) {
 					if a.currency != r.cur || a.value < r.min || (r.max > 0 && a.value > r.max) {
@@ -139,6 +137,49 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 	return out
 }
 
+// hit makes a finding of rule r from the byte range start..end of text (the
+// line text or its compact form, whose word offsets are wordStart).
+func (lt *lineText) hit(r *rule, text string, wordStart []int, start, end int, value *float64, cur string) hit {
+	lo, hi := wordIndex(wordStart, start), wordIndex(wordStart, max(start, end-1))
+	box, conf := lt.wordsBox(lo, hi)
+	return hit{
+		f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity, Text: text[start:end],
+			Value: value, Currency: cur, Box: box, Confidence: conf, Line: lt.idx},
+		block: lt.line.Block, start: start, end: end, wlo: lo, whi: hi,
+	}
+}
+
+// compactHits runs a pattern over the compact form of the line and keeps the
+// matches that no match on the line as read already covers.
+func (rs *Ruleset) compactHits(r *rule, lt *lineText, have []hit) []hit {
+	text, starts := lt.compact()
+	if text == "" {
+		return nil
+	}
+	var spans [][]int
+	if len(rs.allow.res) > 0 || len(r.allow.res) > 0 {
+		spans = append(rs.allow.spans(text), r.allow.spans(text)...)
+	}
+	var out []hit
+	for _, m := range r.pattern.FindAllStringIndex(text, -1) {
+		if m[1] <= m[0] || inside(spans, m[0], m[1]) {
+			continue
+		}
+		h := lt.hit(r, text, starts, m[0], m[1], nil, "")
+		dup := false
+		for _, o := range have {
+			if o.wlo <= h.whi && h.wlo <= o.whi {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // combine builds a near rule's findings: for each finding of its first part,
 // the nearest finding of every other part within the distance; the combined
 // box covers all of them.
@@ -166,7 +207,7 @@ func (rs *Ruleset) combine(r *rule, hits [][]hit) []hit {
 		if parts == nil {
 			continue
 		}
-		c := hit{f: Finding{Rule: r.info.ID, Severity: r.info.Severity, Line: a.f.Line, Confidence: a.f.Confidence}, block: a.block}
+		c := hit{f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity, Line: a.f.Line, Confidence: a.f.Confidence}, block: a.block}
 		texts := make([]string, len(parts))
 		for i, p := range parts {
 			texts[i] = p.f.Text

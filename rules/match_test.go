@@ -294,3 +294,64 @@ func TestBoxesAndConfidence(t *testing.T) {
 		t.Errorf("confidence = %v, want the highest word confidence 0.4", f[0].Confidence)
 	}
 }
+
+func TestCompactForPatterns(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text, rule, want string
+	}{
+		// OCR splits long tokens at punctuation; the finding spans the pieces.
+		{"DATABASE_URL=redis: //defauLt :p4ssw0rdRedis@cache-01. corp :6379/0", "connection-string", "redis://defauLt:p4ssw0rdRedis@cache-01.corp:6379"},
+		{"owner k.nakamura@sorrel. jp today", "email-address", "k.nakamura@sorrel.jp"},
+		// Words that only sit next to each other are not joined.
+		{"mail jane @ example com", "email-address", ""},
+	}
+	for _, tt := range tests {
+		got := matchedTexts(rs, tt.text, tt.rule)
+		if strings.Join(got, "|") != tt.want {
+			t.Errorf("%s in %q = %q, want %q", tt.rule, tt.text, got, tt.want)
+		}
+	}
+	// The compact match maps back to the right words.
+	l := words("url: mysql://root :hunter2-Prod@10.20.3.7:3306/billing end", 0, 0, 0)
+	f := rs.MatchRules([]Line{l}, "connection-string")
+	if len(f) != 1 || f[0].Box != l.Words[1].Box.Union(l.Words[2].Box) {
+		t.Errorf("compact finding %+v, want the box of words 1-2", f)
+	}
+}
+
+func TestConfident(t *testing.T) {
+	tests := []struct {
+		f    Finding
+		want bool
+	}{
+		{Finding{Kind: "terms", Text: "Walmart", Confidence: 0.6}, true},
+		{Finding{Kind: "terms", Text: "Northwind Traders International", Confidence: 0.2}, false},
+		{Finding{Kind: "pattern", Text: "a@b.io", Confidence: 0.2}, false},
+		{Finding{Kind: "pattern", Text: "ghp_z7kPDyRxHQFAKEdemoguardCARRy96ZOgCYR", Confidence: 0.01}, true},
+		{Finding{Kind: "amount", Text: "$580,400,000,000", Confidence: 0.1}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Confident(0.5); got != tt.want {
+			t.Errorf("%+v.Confident(0.5) = %v, want %v", tt.f, got, tt.want)
+		}
+	}
+}
+
+func TestBorderIsNotALetter(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"| Privilege escalation", "|| Privilege", "Privilege |"} {
+		if got := matchedTexts(rs, text, "classification-marker"); got != nil {
+			t.Errorf("%q flagged as %q", text, got)
+		}
+	}
+	if got := matchedTexts(rs, "| Confidential |", "classification-marker"); len(got) != 1 {
+		t.Errorf("marker between borders: %q", got)
+	}
+}

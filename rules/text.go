@@ -15,6 +15,54 @@ type lineText struct {
 	text      string
 	wordStart []int // byte offset of each word in text
 	tokens    []token
+
+	compactText  string // see compact; "" when equal to text
+	compactStart []int
+	compactDone  bool
+}
+
+// compact returns the line with the spaces OCR inserted next to punctuation
+// removed ("mysql://root :hunter2@db", "nina. petrova@x.io", "eyJ..J9 . U0r"):
+// Tesseract splits long tokens at ':', '.', '@' and friends, which breaks
+// patterns written for the unbroken token. It returns "" when nothing was
+// removed. wordStart gives each word's offset in the compact text.
+func (lt *lineText) compact() (string, []int) {
+	if lt.compactDone {
+		return lt.compactText, lt.compactStart
+	}
+	lt.compactDone = true
+	words := lt.line.Words
+	if len(words) < 2 {
+		return "", nil
+	}
+	var b strings.Builder
+	start := make([]int, len(words))
+	joined := false
+	for i, w := range words {
+		if i > 0 {
+			if joinsPunct(words[i-1].Text, w.Text) {
+				joined = true
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		start[i] = b.Len()
+		b.WriteString(w.Text)
+	}
+	if !joined {
+		return "", nil
+	}
+	lt.compactText, lt.compactStart = b.String(), start
+	return lt.compactText, lt.compactStart
+}
+
+const joinPunct = ":./@_-=+\\"
+
+func joinsPunct(left, right string) bool {
+	if left == "" || right == "" {
+		return false
+	}
+	return strings.IndexByte(joinPunct, left[len(left)-1]) >= 0 || strings.IndexByte(joinPunct, right[0]) >= 0
 }
 
 // token is a run of letters and digits inside one OCR word. Splitting at
@@ -41,7 +89,12 @@ func prepare(idx int, l *Line) lineText {
 	lt.text = b.String()
 	for i, w := range l.Words {
 		base := lt.wordStart[i]
-		tokenSpans(w.Text, func(a, b int) { lt.addToken(i, base+a, base+b) })
+		tokenSpans(w.Text, func(a, b int) {
+			// A lone '|' is a panel border or cursor, not an l or I.
+			if strings.Trim(w.Text[a:b], "|") != "" {
+				lt.addToken(i, base+a, base+b)
+			}
+		})
 	}
 	return lt
 }
@@ -69,12 +122,13 @@ func (lt *lineText) wordsBox(lo, hi int) (Box, float64) {
 	return b, conf
 }
 
-// wordAt returns the index of the word containing byte offset off of text.
-func (lt *lineText) wordAt(off int) int {
-	lo, hi := 0, len(lt.wordStart)-1
+// wordIndex returns the index of the word containing byte offset off, given
+// each word's start offset.
+func wordIndex(wordStart []int, off int) int {
+	lo, hi := 0, len(wordStart)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if lt.wordStart[mid] <= off {
+		if wordStart[mid] <= off {
 			lo = mid
 		} else {
 			hi = mid - 1

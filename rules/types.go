@@ -127,6 +127,7 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 // confidence words can be dropped by the caller.
 type Finding struct {
 	Rule       string   `json:"rule"`
+	Kind       string   `json:"-"` // the rule's kind: terms, hashed-terms, pattern, amount, near
 	Severity   Severity `json:"severity"`
 	Text       string   `json:"text"`
 	Value      *float64 `json:"value"`
@@ -134,4 +135,31 @@ type Finding struct {
 	Box        Box      `json:"box"`
 	Confidence float64  `json:"confidence"`
 	Line       int      `json:"line"`
+}
+
+// structuralLen is how long a pattern match must be before OCR confidence no
+// longer decides whether it counts (see Confident).
+const structuralLen = 16
+
+// Confident reports whether a finding clears a confidence floor. The floor
+// exists to keep OCR noise (garbage read from icons, borders, photos) from
+// producing findings; noise is short. A pattern match of 16 or more
+// characters (an access key, a JWT, a connection string) is structure that
+// noise does not produce, while Tesseract gives exactly such random strings
+// low confidence because no dictionary backs them — so those count whatever
+// their confidence.
+func (f Finding) Confident(floor float64) bool {
+	if f.Confidence >= floor {
+		return true
+	}
+	if f.Kind != "pattern" {
+		return false
+	}
+	n := 0
+	for _, r := range f.Text {
+		if r != ' ' {
+			n++
+		}
+	}
+	return n >= structuralLen
 }

@@ -54,7 +54,7 @@ func (t *Tracker) Observe(d int, fs []rules.Finding, at time.Time, held []image.
 		inc.seen = false
 	}
 	for _, f := range fs {
-		if f.Confidence < t.MinConf {
+		if !f.Confident(t.MinConf) {
 			continue
 		}
 		fp := Fingerprint(t.Salt, f.Text)

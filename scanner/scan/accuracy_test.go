@@ -147,7 +147,7 @@ func TestCorpusAccuracy(t *testing.T) {
 						continue
 					}
 					hitNoFloor = true
-					if f.Confidence >= floor && !hit {
+					if f.Confident(floor) && !hit {
 						hit = true
 						flagged = append(flagged, fmt.Sprintf("%s: decoy %q (%s, %dpx) flagged by %s as %q at %v",
 							sc.Name, it.Text, it.Style, it.FontPx, f.Rule, f.Text, f.Box))
@@ -163,7 +163,7 @@ func TestCorpusAccuracy(t *testing.T) {
 				if f.Rule == it.Rule && overlaps(f.Box, it.Box) {
 					foundNoFloor = true
 					bestConf = max(bestConf, f.Confidence)
-					if f.Confidence >= floor {
+					if f.Confident(floor) {
 						found = true
 					}
 				}

@@ -288,7 +288,7 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 	}
 	r := pageResult{ocrOK: true}
 	for _, f := range s.opt.Matcher.Match(lines) {
-		if f.Confidence < s.opt.MinConf {
+		if !f.Confident(s.opt.MinConf) {
 			r.dropped++
 			continue
 		}
