@@ -3,11 +3,13 @@
 GO        ?= go
 BIN       := bin/demoguard
 FUZZTIME  ?= 10s
+# What `make run` starts: the live agent with the embedded default rules.
+RUN_ARGS  ?= watch
 export CGO_ENABLED := 1
 # One Tesseract thread per instance: OpenMP threads slow Tesseract down (see NOTES).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: all deps test-deps build run test unit fuzz bench vet clean
+.PHONY: all deps test-deps build run test unit fuzz bench bench-rules bench-scan bench-watch vet clean
 
 all: build
 
@@ -37,8 +39,20 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZTIME) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZTIME) ./rules
 
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./rules
+bench: bench-rules bench-scan bench-watch
+
+# Rule loading and matching: 10 names (baseline) against 100,000.
+bench-rules:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./rules
+
+# demoguard scan against the naive tesseract CLI over the corpus, in one run.
+bench-scan: build test-deps
+	$(GO) run ./scanner/scan/bench -bin $(BIN)
+
+# Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
+SOAK ?= 30m
+bench-watch: test-deps
+	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -static 60s -soak $(SOAK) -out bench-watch.json
 
 clean:
 	rm -rf bin
