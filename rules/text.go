@@ -234,6 +234,15 @@ func tokenSpans(s string, fn func(start, end int)) {
 	}
 }
 
+func hasTokenRune(s string) bool {
+	for _, r := range s {
+		if isTokenRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func termTokens(term string) []string {
 	var out []string
 	tokenSpans(term, func(a, b int) { out = append(out, term[a:b]) })
