@@ -33,7 +33,6 @@ if [ "$what" = test ]; then
 	need xvfb command -v Xvfb
 	need tesseract-ocr command -v tesseract
 	need chromium command -v chromium
-	need x11-xserver-utils command -v xrandr
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
