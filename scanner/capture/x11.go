@@ -19,6 +19,8 @@ import (
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
 func init() {
@@ -301,10 +303,6 @@ func check(timeout time.Duration, cookie interface{ Check() error }) error {
 	return err
 }
 
-// extMu serialises extension initialisation: xgb's Init functions write
-// package-level maps, which concurrent reconnects would otherwise race on.
-var extMu sync.Mutex
-
 // conn is everything tied to one X connection, dropped as a whole when the
 // server goes away.
 type conn struct {
@@ -354,9 +352,10 @@ func (cn *conn) init(display string, disableSHM bool, timeout time.Duration) err
 	cn.root = s.Root
 	cn.format, cn.fmtErr = rootFormat(setup, &s)
 
-	extMu.Lock()
-	defer extMu.Unlock()
-	if randr.Init(cn.x) == nil {
+	// Through xext: xgb's Init also writes tables that other connections
+	// (the DAMAGE watcher's) read while they receive events, so a
+	// reconnect here must only record opcodes.
+	if xext.Init(cn.x, "RANDR", randr.Init) == nil {
 		v, err := wait(timeout, randr.QueryVersion(cn.x, 1, 5).Reply)
 		if err != nil {
 			var ce *connError
@@ -367,7 +366,7 @@ func (cn *conn) init(display string, disableSHM bool, timeout time.Duration) err
 			cn.randr15 = v.MajorVersion > 1 || v.MinorVersion >= 5
 		}
 	}
-	if xinerama.Init(cn.x) == nil {
+	if xext.Init(cn.x, "XINERAMA", xinerama.Init) == nil {
 		if r, err := wait(timeout, xinerama.IsActive(cn.x).Reply); err == nil {
 			cn.xinerama = r.State != 0
 		}
@@ -380,7 +379,7 @@ func (cn *conn) init(display string, disableSHM bool, timeout time.Duration) err
 		// its own machine: garbage at best, someone else's memory at worst.
 		cn.shmErr = fmt.Errorf("MIT-SHM not used: display %q is not local", display)
 	default:
-		if err := shm.Init(cn.x); err != nil {
+		if err := xext.Init(cn.x, "MIT-SHM", shm.Init); err != nil {
 			cn.shmErr = fmt.Errorf("MIT-SHM unavailable: %w", err)
 		} else {
 			cn.shmOK = true

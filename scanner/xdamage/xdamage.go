@@ -17,6 +17,8 @@ import (
 	"github.com/jezek/xgb/damage"
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
 func init() {
@@ -57,44 +59,15 @@ func Open(display string) (*Watcher, error) {
 	return w, nil
 }
 
-// extOnce guards the first, full extension Init: xgb's Init functions also
-// write package-level event/error tables that every connection's reader
-// goroutine reads without a lock. Doing that once per process (the numbers
-// are the server's and do not change) keeps a reconnect from racing with
-// the capturer's connection; later connections only record their opcodes.
-var (
-	extOnce sync.Once
-	extErr  error
-)
-
 func setup(c *xgb.Conn) (damage.Damage, error) {
-	inited := false
-	extOnce.Do(func() {
-		inited = true
-		if err := xfixes.Init(c); err != nil {
-			extErr = fmt.Errorf("xdamage: XFIXES extension: %w", err)
-			return
-		}
-		if err := damage.Init(c); err != nil {
-			extErr = fmt.Errorf("xdamage: DAMAGE extension: %w", err)
-		}
-	})
-	if extErr != nil {
-		return 0, extErr
+	// Through xext: xgb's Init also writes tables that the capturer's
+	// connection reads when it gets an event, so a reconnect here must
+	// only record opcodes.
+	if err := xext.Init(c, "XFIXES", xfixes.Init); err != nil {
+		return 0, fmt.Errorf("xdamage: XFIXES extension: %w", err)
 	}
-	if !inited {
-		for _, name := range []string{"XFIXES", "DAMAGE"} {
-			r, err := xproto.QueryExtension(c, uint16(len(name)), name).Reply()
-			if err != nil {
-				return 0, fmt.Errorf("xdamage: %s extension: %w", name, err)
-			}
-			if !r.Present {
-				return 0, fmt.Errorf("xdamage: the X server has no %s extension", name)
-			}
-			c.ExtLock.Lock()
-			c.Extensions[name] = r.MajorOpcode
-			c.ExtLock.Unlock()
-		}
+	if err := xext.Init(c, "DAMAGE", damage.Init); err != nil {
+		return 0, fmt.Errorf("xdamage: DAMAGE extension: %w", err)
 	}
 	if _, err := xfixes.QueryVersion(c, 5, 0).Reply(); err != nil {
 		return 0, fmt.Errorf("xdamage: XFIXES version: %w", err)

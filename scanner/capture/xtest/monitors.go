@@ -7,6 +7,8 @@ import (
 
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
 // Several Xvfb screens all report origin 0,0 (see NOTES), so side-by-side
@@ -38,7 +40,9 @@ func DeleteMonitor(display, name string) error {
 		return err
 	}
 	defer c.x.Close()
-	if err := randr.Init(c.x); err != nil {
+	// Not randr.Init: a watch running in this test process receives
+	// events on another connection (see scanner/internal/xext).
+	if err := xext.Init(c.x, "RANDR", randr.Init); err != nil {
 		return fmt.Errorf("xtest: RandR on %s: %w", display, err)
 	}
 	atom, err := c.atom(name)
@@ -73,7 +77,9 @@ func SplitMonitors(display string, rects ...image.Rectangle) ([]string, error) {
 }
 
 func (c *client) setMonitor(name string, r image.Rectangle, withOutput bool) error {
-	if err := randr.Init(c.x); err != nil {
+	// Not randr.Init: a watch running in this test process receives
+	// events on another connection (see scanner/internal/xext).
+	if err := xext.Init(c.x, "RANDR", randr.Init); err != nil {
 		return fmt.Errorf("RandR: %w", err)
 	}
 	atom, err := c.atom(name)
