@@ -6,14 +6,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/demoguard/demoguard/scanner/actions"
 )
 
 // fileConfig is the config file: one table per command that has settings.
 // Keys are the long flag names with '-' written as '_'.
 type fileConfig struct {
 	Watch watchFileConfig `toml:"watch"`
+	// Actions are watch's responses to alerts, per severity; a table of
+	// its own because they are not flags.
+	Actions actions.Config `toml:"actions"`
 }
 
 type watchFileConfig struct {
@@ -31,6 +37,10 @@ type watchFileConfig struct {
 	Lang            string   `toml:"lang"`
 	Workers         *int     `toml:"workers"`
 	FingerprintSalt string   `toml:"fingerprint_salt"`
+	UI              any      `toml:"ui"` // "127.0.0.1:8765", ":8765" or a port
+	Hub             string   `toml:"hub"`
+	Room            string   `toml:"room"`
+	Token           string   `toml:"token"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/demoguard/config.toml
@@ -72,6 +82,13 @@ func loadConfig(path string, explicit bool) (*fileConfig, error) {
 	}
 	if c.Watch.Log != "" && !filepath.IsAbs(c.Watch.Log) {
 		c.Watch.Log = filepath.Join(base, c.Watch.Log)
+	}
+	// Same for a script next to the config file ("./cut-to-camera.sh");
+	// a bare program name is looked up in $PATH as usual.
+	for _, a := range []*actions.Action{c.Actions.Low, c.Actions.Medium, c.Actions.High, c.Actions.Critical} {
+		if a != nil && len(a.Command) > 0 && strings.ContainsRune(a.Command[0], filepath.Separator) && !filepath.IsAbs(a.Command[0]) {
+			a.Command[0] = filepath.Join(base, a.Command[0])
+		}
 	}
 	return &c, nil
 }

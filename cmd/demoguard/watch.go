@@ -51,6 +51,10 @@ type watchOptions struct {
 	workers       int
 	salt          string
 	config        string
+	ui            string
+	hub           string
+	room          string
+	token         string
 }
 
 func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
@@ -65,11 +69,15 @@ func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
 	fs.BoolVar(&o.notify, "notify", false, "desktop notification per alert (visible to the audience on a shared screen)")
 	fs.StringVar(&o.webhook, "webhook", "", "POST each event as JSON to `URL`")
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Demoguard-Signature header (or $DEMOGUARD_WEBHOOK_SECRET)")
-	fs.BoolVar(&o.showText, "show-text", false, "show matched text unmasked on the terminal, stdout and webhook (never in --log)")
+	fs.BoolVar(&o.showText, "show-text", false, "show matched text unmasked on the terminal, stdout, webhook, presenter page, hub and actions (never in --log)")
 	fs.Float64Var(&o.minConf, "min-conf", 0.5, "drop findings whose OCR confidence is below this (0..1)")
 	fs.StringVar(&o.lang, "lang", "eng", "Tesseract languages, e.g. eng+deu")
 	fs.IntVar(&o.workers, "workers", min(2, runtime.NumCPU()), "OCR worker processes")
 	fs.StringVar(&o.salt, "fingerprint-salt", "", "salt for fingerprints, to compare them across runs (default: random per run)")
+	fs.StringVar(&o.ui, "ui", "", "serve the presenter's private page on `ADDR` (a port alone means 127.0.0.1:PORT; any other host requires a token)")
+	fs.StringVar(&o.hub, "hub", "", "push events and a heartbeat to the AV booth hub at `URL` (needs --room)")
+	fs.StringVar(&o.room, "room", "", "this agent's `NAME` on the hub, e.g. \"Hall A\" (needs --hub)")
+	fs.StringVar(&o.token, "token", "", "token for the presenter page and the hub (or $DEMOGUARD_TOKEN; with --hub also $DEMOGUARD_HUB_TOKEN); the page generates one when needed")
 	fs.StringVar(&o.config, "config", "", "config `FILE` with a [watch] table (default "+defaultConfigPath()+" if it exists)")
 	return fs, o
 }
@@ -120,6 +128,19 @@ func (o *watchOptions) applyConfig(c *watchFileConfig, set map[string]bool) erro
 	setStr("webhook-secret", &o.webhookSecret, c.WebhookSecret)
 	setStr("lang", &o.lang, c.Lang)
 	setStr("fingerprint-salt", &o.salt, c.FingerprintSalt)
+	setStr("hub", &o.hub, c.Hub)
+	setStr("room", &o.room, c.Room)
+	setStr("token", &o.token, c.Token)
+	if !set["ui"] && c.UI != nil {
+		switch v := c.UI.(type) {
+		case string:
+			o.ui = v
+		case int64:
+			o.ui = strconv.FormatInt(v, 10)
+		default:
+			return fmt.Errorf("config: ui must be an address or a port, not %v", v)
+		}
+	}
 	if !set["notify"] && c.Notify != nil {
 		o.notify = *c.Notify
 	}
@@ -175,6 +196,14 @@ func (o *watchOptions) validate() (display int, cpu float64, err error) {
 			return 0, 0, fmt.Errorf("--webhook %q: want an http(s) URL", o.webhook)
 		}
 	}
+	// The hub settings are checked again where the client is made; here
+	// they fail before the display and the OCR workers are opened.
+	switch {
+	case o.room != "" && o.hub == "":
+		return 0, 0, errors.New("--room names this agent on a hub: give --hub URL too")
+	case o.hub != "" && strings.TrimSpace(o.room) == "":
+		return 0, 0, errors.New("--hub needs --room NAME (the tile's name on the hub)")
+	}
 	return display, cpu, nil
 }
 
@@ -202,6 +231,13 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 	}
 	if o.webhookSecret == "" {
 		o.webhookSecret = os.Getenv("DEMOGUARD_WEBHOOK_SECRET")
+	}
+	if o.token == "" {
+		o.token = os.Getenv("DEMOGUARD_TOKEN")
+	}
+	if o.token == "" && o.hub != "" {
+		// The variable `demoguard hub` reads: one setting on both ends.
+		o.token = os.Getenv("DEMOGUARD_HUB_TOKEN")
 	}
 	display, cpu, err := o.validate()
 	if err != nil {
@@ -316,6 +352,33 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		Changes:  changes,
 	})
 
+	// The page, the hub and the actions: started before anything emits,
+	// so sink.s is complete by the time the agent or the reloader use it.
+	status := &agentStatus{
+		agent: agent,
+		displays: func() []string {
+			// What the agent watches now, not the start-up list: monitors
+			// come and go during a talk.
+			var out []string
+			for _, d := range agent.Displays() {
+				out = append(out, fmt.Sprintf("%d: %dx%d%+d%+d", d.Index, d.Bounds.Dx(), d.Bounds.Dy(), d.Bounds.Min.X, d.Bounds.Min.Y))
+			}
+			return out
+		},
+		rules: func() (int, []string) {
+			r := cur.Load()
+			return len(r.Rules()), r.Sources()
+		},
+	}
+	p, err := startPrivate(privateOptions{
+		ui: o.ui, hub: o.hub, room: o.room, token: o.token, showText: o.showText, actions: fc.Actions,
+	}, status, sink.Emit, warn, s.err)
+	if err != nil {
+		sinks.Close()
+		return &exitError{code: exitErr, msg: "watch: " + oneLine(err.Error())}
+	}
+	sink.s = append(sinks, p.sinks()...)
+
 	if len(o.rules) > 0 {
 		rl := &scanner.Reloader{
 			Paths: o.rules,
@@ -342,6 +405,9 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		watchStarted(agent)
 	}
 	runErr := agent.Run(ctx)
+	// Actions first: a failing action reports through sink, which must not
+	// be closing (holding its lock) while the action waits to report.
+	p.closeActions()
 	if err := sink.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
