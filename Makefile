@@ -2,7 +2,12 @@
 # missing (through .ci/deps.sh) before they build.
 GO        ?= go
 BIN       := bin/demoguard
-FUZZTIME  ?= 10s
+# Fuzz budgets are execution counts, not durations: a duration races Go
+# 1.26's fuzz coordinator and fails with "context deadline exceeded" and no
+# crasher (go.dev/issue/75804). Each is roughly 10 s here.
+FUZZ_LOAD   ?= 8000x
+FUZZ_AMOUNT ?= 300000x
+FUZZ_MATCH  ?= 60000x
 # What `make run` starts: the live agent with the embedded default rules.
 RUN_ARGS  ?= watch
 export CGO_ENABLED := 1
@@ -35,9 +40,9 @@ unit:
 
 # Each fuzz target briefly: they must not panic on any input.
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./rules
-	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZTIME) ./rules
-	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZTIME) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_LOAD) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZ_AMOUNT) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) ./rules
 
 bench: bench-rules bench-scan bench-watch
 
