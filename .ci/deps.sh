@@ -21,7 +21,13 @@ if [ "$(uname -s)" = Darwin ]; then
 fi
 
 have_header() { [ -f "/usr/include/tesseract/$1" ] || [ -f "/usr/local/include/tesseract/$1" ]; }
-have_eng() { ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata /usr/share/tessdata/eng.traineddata 2>/dev/null | grep -q .; }
+have_eng() {
+	local f
+	for f in /usr/share/tesseract-ocr/*/tessdata/eng.traineddata /usr/share/tessdata/eng.traineddata; do
+		[ -f "$f" ] && return 0
+	done
+	return 1
+}
 
 need libtesseract-dev have_header capi.h
 need libleptonica-dev test -f /usr/include/leptonica/allheaders.h
