@@ -355,3 +355,22 @@ func TestBorderIsNotALetter(t *testing.T) {
 		t.Errorf("marker between borders: %q", got)
 	}
 }
+
+func TestFuzzyDoesNotAbsorbNeighbours(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]string{
+		"$61.9 - Internal Only":  "Internal Only",
+		"9 Internal Only x":      "Internal Only",
+		"|CONFIDENTIAL board":    "|CONFIDENTIAL",
+		"Strictly Confidential.": "Strictly Confidential",
+	}
+	for text, want := range tests {
+		got := matchedTexts(rs, text, "classification-marker")
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%q: got %q, want %q", text, got, want)
+		}
+	}
+}

@@ -285,10 +285,34 @@ func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 			i++
 			continue
 		}
+		if best.dist > 0 && best.hi > best.lo {
+			best = ix.trim(toks, best, scratch)
+		}
 		hits = append(hits, best)
 		i = best.hi + 1
 	}
 	return hits
+}
+
+// trim prefers a window without its first or last token when that matches
+// with fewer edits: the longest-window rule would otherwise absorb a stray
+// neighbour ("9 - Internal Only" for Internal Only) into a fuzzy match.
+func (ix *termIndex) trim(toks []token, h termHit, scratch *matchScratch) termHit {
+	best := h
+	for _, c := range [][2]int{{h.lo + 1, h.hi}, {h.lo, h.hi - 1}, {h.lo + 1, h.hi - 1}} {
+		if c[0] > c[1] {
+			continue
+		}
+		buf := scratch.buf[:0]
+		for j := c[0]; j <= c[1]; j++ {
+			buf = append(buf, toks[j].folded...)
+		}
+		scratch.buf = buf
+		if d, ok := ix.lookup(buf, c[1]-c[0]+1, scratch); ok && d < best.dist {
+			best = termHit{lo: c[0], hi: c[1], dist: d}
+		}
+	}
+	return best
 }
 
 func (ix *termIndex) matchCase(toks []token, scratch *matchScratch) bool {
