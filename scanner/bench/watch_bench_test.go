@@ -44,6 +44,7 @@ var (
 	trials     = flag.Int("trials", 20, "notifications to time")
 	staticFor  = flag.Duration("static", 10*time.Second, "how long to measure CPU on a static screen")
 	soakFor    = flag.Duration("soak", 20*time.Second, "soak duration")
+	verbose    = flag.Bool("trial-log", false, "log each trial's latency")
 	soakChange = flag.Duration("soak-change", 2*time.Second, "how often the screen changes during the soak")
 	outFile    = flag.String("out", "", "write the figures as JSON to this file")
 )
@@ -177,6 +178,9 @@ func TestWatchPerformance(t *testing.T) {
 		e, ok := waitEvent(events, "alert", 5*time.Second)
 		if ok {
 			lat = append(lat, ms(time.Since(t0)))
+			if *verbose {
+				t.Logf("trial %d: %.0f ms %q", i, lat[len(lat)-1], markers[i%len(markers)])
+			}
 		} else {
 			res.Missed++
 			t.Logf("trial %d: no alert for %q", i, markers[i%len(markers)])
