@@ -8,6 +8,9 @@ BIN       := bin/demoguard
 FUZZ_LOAD   ?= 8000x
 FUZZ_AMOUNT ?= 300000x
 FUZZ_MATCH  ?= 60000x
+# Minimising each new interesting input may take 60 s by default; CI wants
+# coverage, not minimal corpus entries.
+FUZZ_MIN    ?= 500x
 # What `make run` starts: the live agent with the embedded default rules.
 RUN_ARGS  ?= watch
 export CGO_ENABLED := 1
@@ -40,9 +43,9 @@ unit:
 
 # Each fuzz target briefly: they must not panic on any input.
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_LOAD) ./rules
-	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZ_AMOUNT) ./rules
-	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_LOAD) -fuzzminimizetime=$(FUZZ_MIN) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZ_AMOUNT) -fuzzminimizetime=$(FUZZ_MIN) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 
 bench: bench-rules bench-scan bench-watch
 
