@@ -170,6 +170,7 @@ func TestWatchPerformance(t *testing.T) {
 	for i := range *trials {
 		img := card(fmt.Sprintf("From: %s", senders[i%len(senders)]), fmt.Sprintf("Re #%d: %s draft", 100+i, markers[i%len(markers)]))
 		x, y := 1920-img.Rect.Dx()-40-(i%3)*60, 1080-img.Rect.Dy()-60-(i%4)*90
+		st0 := agent.Stats()
 		t0 := time.Now()
 		win, err := xtest.ShowImage(disp, img, x, y)
 		if err != nil {
@@ -179,7 +180,9 @@ func TestWatchPerformance(t *testing.T) {
 		if ok {
 			lat = append(lat, ms(time.Since(t0)))
 			if *verbose {
-				t.Logf("trial %d: %.0f ms %q", i, lat[len(lat)-1], markers[i%len(markers)])
+				st := agent.Stats()
+				t.Logf("trial %d: %.0f ms %q (frames +%d, changed +%d, OCR calls +%d, pieces +%d)", i, lat[len(lat)-1], markers[i%len(markers)],
+					st.Frames-st0.Frames, st.ChangedFrames-st0.ChangedFrames, st.OCRCalls-st0.OCRCalls, st.OCRPieces-st0.OCRPieces)
 			}
 		} else {
 			res.Missed++
