@@ -36,23 +36,8 @@ type blob struct {
 func blobs(g *gray) []blob {
 	w, h := g.w, g.h
 	n := w * h
-	parent := make([]int32, n)
-	for i := range parent {
-		parent[i] = -1
-	}
-	find := func(i int32) int32 {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	union := func(a, b int32) {
-		ra, rb := find(a), find(b)
-		if ra != rb {
-			parent[max(ra, rb)] = min(ra, rb)
-		}
-	}
+	parent := newUnionFind(n)
+	find, union := parent.find, parent.union
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
