@@ -111,15 +111,10 @@ func New(o Options) *Server {
 // Start makes the page and listens on o.Addr, generating a token when the
 // address is not loopback and none was given. Print Announce once.
 func Start(o Options) (*Server, error) {
-	if o.Addr == "" {
-		o.Addr = DefaultAddr
-	}
-	o.Addr = web.NormalizeAddr(o.Addr)
-	tok, _, err := web.ResolveToken(o.Addr, o.Token)
-	if err != nil {
+	var err error
+	if o.Addr, o.Token, err = web.Prepare(o.Addr, DefaultAddr, o.Token); err != nil {
 		return nil, fmt.Errorf("presenter page: %w", err)
 	}
-	o.Token = tok
 	s := New(o)
 	srv, err := web.Listen(o.Addr, s.Handler())
 	if err != nil {

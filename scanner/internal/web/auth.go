@@ -61,6 +61,17 @@ func ResolveToken(addr, token string) (tok string, generated bool, err error) {
 	return tok, err == nil, err
 }
 
+// Prepare settles the address (def when empty, a bare port on loopback) and
+// the token (generated off loopback when none was given) a server starts with.
+func Prepare(addr, def, token string) (string, string, error) {
+	if addr == "" {
+		addr = def
+	}
+	addr = NormalizeAddr(addr)
+	tok, _, err := ResolveToken(addr, token)
+	return addr, tok, err
+}
+
 // Guard checks requests for the token. With an empty Token every request
 // passes (loopback only; see ResolveToken), except that the Host header must
 // then name a loopback host: without a token, a web page the presenter opens
