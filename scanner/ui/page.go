@@ -191,25 +191,7 @@ function scan(){
   primed = true;
   if (fresh) beep();
 }
-$("#sound").addEventListener("click", function(){
-  sound = !sound;
-  // Browsers allow audio only after a gesture: this click is the one.
-  if (sound && !actx) { try { actx = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) {} }
-  if (actx && actx.state === "suspended") actx.resume();
-  this.setAttribute("aria-pressed", String(sound));
-  this.textContent = sound ? "Sound on" : "Sound off";
-  if (sound) beep();
-});
-document.addEventListener("submit", function(ev){
-  var f = ev.target;
-  if (!f.classList || !f.classList.contains("ackf")) return;
-  ev.preventDefault();
-  var b = f.querySelector("button"); b.disabled = true; b.textContent = "Acknowledging…";
-  fetch("ack", {method: "POST", body: new URLSearchParams(new FormData(f)), headers: {"X-Demoguard": "1"}, credentials: "same-origin"})
-    .then(function(r){ if (!r.ok) throw new Error(r.status); })
-    .catch(function(){ b.disabled = false; b.textContent = "Acknowledge (retry)"; });
-});
-scan(); tick();
+` + web.ControlsJS + `scan(); tick();
 var es = new EventSource("events");
 es.addEventListener("clock", function(e){ offset = Number(e.data) - Date.now(); alive(); tick(); });
 es.addEventListener("live", function(e){ $("#live").innerHTML = e.data; scan(); tick(); alive(); });
