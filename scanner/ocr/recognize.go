@@ -21,6 +21,12 @@ const (
 	// while a big screen still splits into several calls per worker. Costs
 	// are in pieceCost units.
 	maxCanvasArea = 4_000_000 // memory bound per call
+	// maxCanvasSide bounds a canvas's height and width. Tesseract cannot
+	// handle an image side over 32767 px: Recognize fails, and gosseract
+	// then dereferences a null result iterator and the worker dies. A
+	// spreadsheet's 600 row numbers, each a narrow piece, once stacked into
+	// a 112×59867 canvas within the area bound.
+	maxCanvasSide = 16_000
 	maxCanvasCost = 40_000    // ~ a third of a dense 1080p spreadsheet
 	minSplitCost  = 8_000     // ~ 10 lines of text: a notification stays whole
 	canvasMargin  = 12
@@ -249,7 +255,8 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 					return
 				}
 			}
-			s := scaleFor(lg)
+			// A very wide line (a 9000 px image) must still fit a canvas.
+			s := min(scaleFor(lg), float64(maxCanvasSide-2*canvasMargin)/float64(sub.w))
 			made[i] = &piece{
 				img:        resize(sub, s),
 				src:        lr.Add(crop.Min).Add(outer.Min),
@@ -397,17 +404,19 @@ func pack(pieces []*piece, workers int) []*canvas {
 	target := (total + k - 1) / k
 	var out []*canvas
 	cur := &canvas{}
-	cost, area := 0, 0
+	cost, area, height := 0, 0, 0
 	for _, p := range byWidth {
 		c := pieceCost(p)
 		a := (p.img.w + 2*canvasMargin) * (p.img.h + gap(p))
-		if len(cur.pieces) > 0 && (cost+c > target && len(out) < k-1 || area+a > maxCanvasArea) {
+		tall := height + p.img.h + gap(p) + 2*canvasMargin
+		if len(cur.pieces) > 0 && (cost+c > target && len(out) < k-1 || area+a > maxCanvasArea || tall > maxCanvasSide) {
 			out = append(out, cur)
-			cur, cost, area = &canvas{}, 0, 0
+			cur, cost, area, height = &canvas{}, 0, 0, 0
 		}
 		cur.pieces = append(cur.pieces, p)
 		cost += c
 		area += a
+		height += p.img.h + gap(p)
 	}
 	out = append(out, cur)
 	for _, c := range out {
