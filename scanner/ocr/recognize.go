@@ -27,8 +27,8 @@ const (
 	// spreadsheet's 600 row numbers, each a narrow piece, once stacked into
 	// a 112×59867 canvas within the area bound.
 	maxCanvasSide = 16_000
-	maxCanvasCost = 40_000    // ~ a third of a dense 1080p spreadsheet
-	minSplitCost  = 8_000     // ~ 10 lines of text: a notification stays whole
+	maxCanvasCost = 40_000 // ~ a third of a dense 1080p spreadsheet
+	minSplitCost  = 8_000  // ~ 10 lines of text: a notification stays whole
 	canvasMargin  = 12
 	// PSM 6 (one uniform block) for canvases: the layout is already known,
 	// pieces are separated by white gaps and scaled to one text height, so
