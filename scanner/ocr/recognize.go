@@ -220,6 +220,10 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 			}
 		}
 		bs := blobs(g)
+		col := func(x, y int) [3]int {
+			i := 4 * ((crop.Min.Y+y)*f.w + crop.Min.X + x)
+			return [3]int{int(f.pix[i]), int(f.pix[i+1]), int(f.pix[i+2])}
+		}
 		if r != img.Bounds() {
 			// Only a requested region has edges that cut through things.
 			eraseEdgeSolids(g, bs, inner.Sub(crop.Min))
@@ -228,7 +232,10 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 		if gh == 0 {
 			continue
 		}
+		// Rules first: a selection frame or grid line is long strong ink
+		// that would otherwise pass for the text colour.
 		eraseRules(g, gh)
+		eraseDecorations(g, col, gh)
 		c := &cutter{g: g, colGap: max(2*gh, 8), paraGap: max(gh*6/5, 6), newBlock: newBlock}
 		c.cut(image.Rect(0, 0, g.w, g.h), newBlock(), 0)
 		pad := max(2, gh/3)
