@@ -374,3 +374,30 @@ func TestStateJSONMasked(t *testing.T) {
 		}
 	}
 }
+
+// A hub still unreachable at shutdown: the agent says how many events did
+// not reach it, and shuts down cleanly (no error, so watch exits 0).
+func TestClientCloseWithHubDown(t *testing.T) {
+	sw := &hubSwitch{}
+	sw.cur.Store(New(Options{Token: "tok"}))
+	sw.down.Store(true)
+	var warnings []string
+	var wmu sync.Mutex
+	c := newClient(sw, "Hall B", 10)
+	c.Warn = func(s string) { wmu.Lock(); warnings = append(warnings, s); wmu.Unlock() }
+	now := time.Now()
+	c.Emit(alertEvent(t, "r1", "high", now))
+	c.Emit(alertEvent(t, "r2", "high", now.Add(time.Second)))
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v, want nil (undelivered events are a warning)", err)
+	}
+	wmu.Lock()
+	defer wmu.Unlock()
+	last := ""
+	if len(warnings) > 0 {
+		last = warnings[len(warnings)-1]
+	}
+	if !strings.Contains(last, "2 events undelivered") {
+		t.Errorf("warnings %q: want the last to count 2 undelivered events", warnings)
+	}
+}
