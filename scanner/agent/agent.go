@@ -749,7 +749,13 @@ func (a *Agent) refreshDisplays(first bool) error {
 		if old := a.displays[d.Index]; old != nil && old.d.Bounds == d.Bounds {
 			continue
 		} else if old != nil {
-			a.dropDisplay(old, now)
+			// Resized or moved: its frames and queued reads are void, but
+			// not its incidents. The first read of the new geometry (the
+			// whole display, pending and so holding them meanwhile)
+			// confirms those whose pixels are still there and lets the
+			// others close after the grace period — a resize must not
+			// clear an exposure and raise it again as a new one.
+			a.forgetFrames(old)
 		}
 		a.gen++
 		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{}}
@@ -762,7 +768,16 @@ func (a *Agent) refreshDisplays(first bool) error {
 	return nil
 }
 
-// dropDisplay forgets a display (removed, or resized and restarted).
+// forgetFrames drops a display's frames and queued work, keeping its
+// incidents.
+func (a *Agent) forgetFrames(ds *dispState) {
+	for j := range ds.pending {
+		j.stale = true
+	}
+	delete(a.displays, ds.d.Index)
+}
+
+// dropDisplay forgets a display that was removed, closing its incidents.
 func (a *Agent) dropDisplay(ds *dispState, now time.Time) {
 	for j := range ds.pending {
 		j.stale = true
