@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -274,7 +275,13 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		changed = a.cfg.Changes.Changed()
 	}
 	lastRefresh, lastFull, lastCap := time.Now(), time.Now(), time.Time{}
-	cpuPrev := budget.ProcessCPU()
+	// The budget is charged with this loop's own thread (capture, change
+	// detection, matching), not the whole process: a rule reload parsing a
+	// big file, the presenter page or the audience feed must not throttle
+	// detection (a slow reload once held back 13 alerts in a row).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpuPrev, _ := budget.ThreadCPU()
 	for {
 		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
 			lastRefresh = time.Now()
@@ -316,7 +323,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 				a.unchanged(d)
 			}
 		}
-		cpu := budget.ProcessCPU()
+		cpu, _ := budget.ThreadCPU()
 		a.budget.Charge(cpu - cpuPrev)
 		cpuPrev = cpu
 		select {
