@@ -282,7 +282,7 @@ func compileMatcher(ctx context.Context, rs *Ruleset, r *rule, raw *rawRule, pf 
 			}
 			rs.sources = append(rs.sources, path)
 			bad := 0
-			read, err := readTerms(ctx, path, func(size int64) {
+			read, err := readTerms(ctx, path, termsFileLimit, func(size int64) {
 				// Customer names average well over 16 bytes a line.
 				r.terms.reserve(int(size / 16))
 			}, func(t string, line int) {
@@ -338,19 +338,19 @@ func compileMatcher(ctx context.Context, rs *Ruleset, r *rule, raw *rawRule, pf 
 			r.min = *a.Min
 		}
 		if r.min < 0 {
-			fail("amount", "min must not be negative")
+			fail("amount.min", "must not be negative")
 		}
 		if a.Max != nil {
 			r.max = *a.Max
 			if r.max <= r.min {
-				fail("amount", "max (%g) must be above min (%g)", r.max, r.min)
+				fail("amount.max", "%g must be above min (%g)", r.max, r.min)
 			}
 		}
 		r.cur = "USD"
 		if a.Currency != "" {
 			r.cur = strings.ToUpper(a.Currency)
 			if !currencies[r.cur] {
-				fail("amount", "currency %q not supported (USD, EUR, GBP)", a.Currency)
+				fail("amount.currency", "%q not supported (USD, EUR, GBP)", a.Currency)
 			}
 		}
 	case "near":

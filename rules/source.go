@@ -26,7 +26,7 @@ var (
 // following links), without ever blocking: stat first so a FIFO is not even
 // opened, then open non-blocking and check the opened file again, so a file
 // swapped for a FIFO between the two cannot hang the open either.
-func openRegular(path string, limit int64) (*os.File, fs.FileInfo, error) {
+func openRegular(path string, lim limit) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -35,7 +35,7 @@ func openRegular(path string, limit int64) (*os.File, fs.FileInfo, error) {
 		}
 		return nil, nil, err
 	}
-	if err := checkRegular(fi, limit); err != nil {
+	if err := checkRegular(fi, lim); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -43,7 +43,7 @@ func openRegular(path string, limit int64) (*os.File, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	if fi, err = f.Stat(); err == nil {
-		err = checkRegular(fi, limit)
+		err = checkRegular(fi, lim)
 	}
 	if err != nil {
 		f.Close()
@@ -52,46 +52,58 @@ func openRegular(path string, limit int64) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
-func checkRegular(fi fs.FileInfo, limit int64) error {
+func checkRegular(fi fs.FileInfo, lim limit) error {
 	if !fi.Mode().IsRegular() {
 		return ErrNotRegular
 	}
-	if fi.Size() > limit {
-		return tooLarge(limit)
+	if fi.Size() > lim.bytes {
+		return sizeError{lim}
 	}
 	return nil
 }
 
+// limit is a size limit on one kind of file.
+type limit struct {
+	bytes int64
+	what  string
+}
+
+var (
+	ruleFileLimit  = limit{MaxRuleFileBytes, "rule file"}
+	termsFileLimit = limit{MaxTermsFileBytes, "terms file"}
+)
+
 // sizeError says which limit a file passed; it is an ErrTooLarge.
-type sizeError struct{ limit int64 }
+type sizeError struct{ limit }
 
 func (e sizeError) Error() string {
-	what := "terms file"
-	if e.limit == MaxRuleFileBytes {
-		what = "rule file"
+	if e.bytes >= 1<<20 {
+		return fmt.Sprintf("larger than %d MB (the limit for a %s)", e.bytes>>20, e.what)
 	}
-	return fmt.Sprintf("larger than %d MB (the limit for a %s)", e.limit>>20, what)
+	return fmt.Sprintf("larger than %d bytes (the limit for a %s)", e.bytes, e.what)
 }
 
 func (e sizeError) Is(target error) bool { return target == ErrTooLarge }
 
-func tooLarge(limit int64) error { return sizeError{limit} }
-
 // readRuleFile reads a whole rule file, at most MaxRuleFileBytes even if it
 // grows while being read.
-func readRuleFile(path string) ([]byte, error) {
-	f, _, err := openRegular(path, MaxRuleFileBytes)
+func readRuleFile(path string) ([]byte, error) { return readAll(path, ruleFileLimit) }
+
+// readAll reads a whole regular file of at most lim bytes.
+func readAll(path string, lim limit) ([]byte, error) {
+	f, _, err := openRegular(path, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	// The limit holds even if the file grows while it is read.
-	data, err := io.ReadAll(io.LimitReader(f, MaxRuleFileBytes+1))
+	// Files in /proc report size 0 and still have content.
+	data, err := io.ReadAll(io.LimitReader(f, lim.bytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxRuleFileBytes {
-		return nil, tooLarge(MaxRuleFileBytes)
+	if int64(len(data)) > lim.bytes {
+		return nil, sizeError{lim}
 	}
 	return data, nil
 }
@@ -106,13 +118,13 @@ const ctxEvery = 4096
 // files only. It calls add for each term with its line number and returns
 // how many it read. It stops with ctx's error when ctx is done.
 func ReadTerms(ctx context.Context, path string, add func(term string, line int)) (int, error) {
-	return readTerms(ctx, path, nil, add)
+	return readTerms(ctx, path, termsFileLimit, nil, add)
 }
 
-// readTerms is ReadTerms; reserve, if set, is told the file size before the
+// readTerms is ReadTerms with a limit; reserve, if set, is told the file size before the
 // first term so a caller can size its tables once.
-func readTerms(ctx context.Context, path string, reserve func(size int64), add func(term string, line int)) (int, error) {
-	f, fi, err := openRegular(path, MaxTermsFileBytes)
+func readTerms(ctx context.Context, path string, lim limit, reserve func(size int64), add func(term string, line int)) (int, error) {
+	f, fi, err := openRegular(path, lim)
 	if err != nil {
 		return 0, err
 	}
@@ -121,7 +133,7 @@ func readTerms(ctx context.Context, path string, reserve func(size int64), add f
 		reserve(fi.Size())
 	}
 	// The limit holds even if the file grows while it is read.
-	lr := &io.LimitedReader{R: f, N: MaxTermsFileBytes + 1}
+	lr := &io.LimitedReader{R: f, N: lim.bytes + 1}
 	sc := bufio.NewScanner(lr)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	n := 0
@@ -149,7 +161,7 @@ func readTerms(ctx context.Context, path string, reserve func(size int64), add f
 		return n, err
 	}
 	if lr.N <= 0 {
-		return n, tooLarge(MaxTermsFileBytes)
+		return n, sizeError{lim}
 	}
 	return n, ctx.Err()
 }
