@@ -248,8 +248,10 @@ func TestElementBudget(t *testing.T) {
 
 	// Just within the budget, each shape: memory stays bounded.
 	shapes := map[string]func(i int) string{
-		"nested keys":  func(i int) string { return fmt.Sprintf("k%d = {a = {a = {a = 1}}}\n", i) },
-		"deep keys":    func(i int) string { return fmt.Sprintf("k%d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30)) },
+		"nested keys": func(i int) string { return fmt.Sprintf("k%d = {a = {a = {a = 1}}}\n", i) },
+		"deep keys": func(i int) string {
+			return fmt.Sprintf("k%d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30))
+		},
 		"empty tables": func(i int) string { return "[[t]]\n" },
 	}
 	for name, line := range shapes {
