@@ -102,6 +102,10 @@ type shapeScanner struct {
 	table keyCtx // the context set by the last [table] header
 	lines fileLines
 	cost  int
+	// arrayTables holds the paths of [[array.of.tables]] seen: a header
+	// path through one is a level deeper than its parts (the index).
+	arrayTables map[string]bool
+	maxLevel    int // deepest level seen, for tests
 
 	errLine int
 	err     string
@@ -130,6 +134,7 @@ func (s *shapeScanner) spend(n int) {
 }
 
 func (s *shapeScanner) deeper(level int) bool {
+	s.maxLevel = max(s.maxLevel, level)
 	if level > MaxNesting {
 		s.fail("nested deeper than %d levels of keys, tables and arrays", MaxNesting)
 		return true
@@ -326,24 +331,40 @@ func (s *shapeScanner) header() {
 		s.i++
 	}
 	parts, ok := s.key()
-	if !ok || s.deeper(len(parts)) {
+	if !ok {
 		s.skipLine()
 		return
 	}
-	s.spend(2 + len(parts))
+	if s.arrayTables == nil {
+		s.arrayTables = map[string]bool{}
+	}
+	level := len(parts)
+	for k := 1; k <= len(parts); k++ {
+		p := strings.Join(parts[:k], ".")
+		if k == len(parts) && array {
+			s.arrayTables[p] = true
+		}
+		if s.arrayTables[p] {
+			level++
+		}
+	}
+	if s.deeper(level) {
+		return
+	}
+	s.spend(2 + level)
 	s.skipSpace(false)
 	for n := 1 + btoi(array); n > 0 && s.i < len(s.b) && s.b[s.i] == ']'; n-- {
 		s.i++
 	}
 	switch {
 	case parts[0] == "rules" && len(parts) == 1 && array:
-		s.table = keyCtx{rule: s.newRule(line), level: 1}
+		s.table = keyCtx{rule: s.newRule(line), level: level}
 	case parts[0] == "rules" && len(s.lines.rules) > 0:
 		// [rules.amount] continues the last [[rules]] table.
-		s.table = keyCtx{rule: len(s.lines.rules) - 1, path: parts[1:], level: len(parts)}
+		s.table = keyCtx{rule: len(s.lines.rules) - 1, path: parts[1:], level: level}
 		s.record(keyCtx{rule: s.table.rule}, parts[1:], line)
 	default:
-		s.table = keyCtx{rule: -1, path: parts, level: len(parts)}
+		s.table = keyCtx{rule: -1, path: parts, level: level}
 		s.record(keyCtx{rule: -1}, parts, line)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/demoguard/demoguard/rules"
 )
@@ -164,9 +165,20 @@ func rulesList(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	for _, r := range rs.Rules() {
-		fmt.Fprintf(s.out, "%-24s %-9s %-13s %s:%d  %s\n", r.ID, r.Severity, r.Kind, r.File, r.Line, r.Description)
+		fmt.Fprintf(s.out, "%-24s %-9s %-13s %s:%d  %s\n", r.ID, r.Severity, r.Kind, r.File, r.Line, oneLineText(r.Description))
 	}
 	return nil
+}
+
+// oneLineText keeps a listing one line a rule: a multi-line description is
+// joined, and control characters (escape sequences) become spaces.
+func oneLineText(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
 }
 
 func rulesHash(ctx context.Context, args []string, s stdio) error {
