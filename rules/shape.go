@@ -26,8 +26,8 @@ const (
 	// counting 2 plus its depth, every other value 1 or 2: the decoder holds
 	// some 50 to 300 bytes for each, so bytes alone do not bound its memory.
 	// The worst file within the limit allocates under 300 MB in all (see
-	// TestElementBudget), and the limit is well above what 16 MB
-	// of terms or hashes need.
+	// TestElementBudget); 16 MB of hashes, or of names over 16 bytes a line,
+	// stay under it.
 	MaxElements = 1_000_000
 )
 
