@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if len(cfg.Rules) == 0 {
 			return rules.Default()
 		}
-		return rules.Load(cfg.Rules...)
+		return rules.LoadContext(ctx, cfg.Rules...)
 	}
 	rs, err := load()
 	if err != nil {
