@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
 // secret is what the tracker sees on screen; the page must never show it
@@ -58,6 +60,7 @@ func TestAuth(t *testing.T) {
 	s := New(Options{Addr: "0.0.0.0:8765", Token: "s3cret-token"})
 	h := s.Handler()
 	cookie := "demoguard_ui_8765"
+	session := web.SessionValue("s3cret-token", cookie)
 	tests := []struct {
 		name   string
 		target string
@@ -72,7 +75,10 @@ func TestAuth(t *testing.T) {
 		{"wrong bearer", "http://192.168.1.5:8765/state.json", map[string]string{"Authorization": "Bearer nope"}, http.StatusUnauthorized},
 		{"wrong cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=nope"}, http.StatusUnauthorized},
 		{"right bearer", "http://192.168.1.5:8765/state.json", map[string]string{"Authorization": "Bearer s3cret-token"}, http.StatusOK},
-		{"right cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=s3cret-token"}, http.StatusOK},
+		// The cookie holds the session value, never the token itself.
+		{"token as the cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=s3cret-token"}, http.StatusUnauthorized},
+		{"session of another cookie name", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=" + web.SessionValue("s3cret-token", "demoguard_hub_8765")}, http.StatusUnauthorized},
+		{"session cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=" + session}, http.StatusOK},
 		{"right query token redirects", "http://192.168.1.5:8765/?token=s3cret-token", nil, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
@@ -101,8 +107,11 @@ func TestAuth(t *testing.T) {
 			got = c
 		}
 	}
-	if got == nil || got.Value != "s3cret-token" || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode {
+	if got == nil || got.Value != session || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookie after ?token=: %+v", got)
+	}
+	if strings.Contains(got.Value, "s3cret") {
+		t.Errorf("cookie %q holds the token", got.Value)
 	}
 }
 
@@ -331,12 +340,35 @@ func readUntil(t *testing.T, r io.Reader, want string) bool {
 
 func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 	s := New(Options{})
-	// Subscribed viewers that never read must not hold up Emit.
+	// Subscribed viewers that never read must not hold up Emit, and each
+	// must still be told that something changed.
+	var wakes []<-chan struct{}
 	for i := 0; i < 3; i++ {
-		_, unsub := s.bc.Subscribe()
+		c, unsub, err := s.bc.Subscribe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer unsub()
+		wakes = append(wakes, c)
 	}
-	for i := 0; i < 1000; i++ {
-		s.Emit(scanner.Event{Event: "error", Time: time.Now(), Message: "x"})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			s.Emit(scanner.Event{Event: "error", Time: time.Now(), Message: fmt.Sprint("error ", i)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second): // bounds a hung test only
+		t.Fatal("Emit blocked on viewers that do not read")
+	}
+	for i, c := range wakes {
+		if len(c) != 1 {
+			t.Errorf("viewer %d has %d wake-ups pending, want 1", i, len(c))
+		}
+	}
+	if v := s.view(); v.LastErr == nil || v.LastErr.Message != "error 999" {
+		t.Errorf("last error %+v, want the last one emitted", v.LastErr)
 	}
 }
