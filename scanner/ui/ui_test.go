@@ -138,18 +138,19 @@ func TestLoopbackWithoutToken(t *testing.T) {
 
 func TestStartNeedsTokenOffLoopback(t *testing.T) {
 	tests := []struct {
-		addr, token string
-		wantToken   bool
+		addr, token, from string
+		wantToken         bool
 	}{
-		{"127.0.0.1:0", "", false},
-		{"127.0.0.1:0", "given", true},
-		{"0.0.0.0:0", "", true},
-		{":0", "", true},
-		{":0", "given", true},
+		{"127.0.0.1:0", "", "", false},
+		{"127.0.0.1:0", "given", "", true},
+		{"0.0.0.0:0", "", "", true},
+		{":0", "", "", true},
+		{":0", "given", "", true},
+		{":0", "given", "/home/ana/.config/demoguard/ui.token", true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.addr+"/"+tt.token, func(t *testing.T) {
-			s, err := Start(Options{Addr: tt.addr, Token: tt.token})
+		t.Run(tt.addr+"/"+tt.token+"/"+tt.from, func(t *testing.T) {
+			s, err := Start(Options{Addr: tt.addr, Token: tt.token, TokenFrom: tt.from})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,8 +163,12 @@ func TestStartNeedsTokenOffLoopback(t *testing.T) {
 			}
 			var sb strings.Builder
 			s.Announce(&sb)
-			if tt.wantToken && !strings.Contains(sb.String(), "?token="+url.QueryEscape(s.Token())) {
-				t.Errorf("announcement lacks the token: %s", sb.String())
+			// A token read from a file stays off the (maybe shared) screen.
+			if printed := strings.Contains(sb.String(), "?token="+url.QueryEscape(s.Token())); printed != (tt.wantToken && tt.from == "") {
+				t.Errorf("token printed: %v: %s", printed, sb.String())
+			}
+			if tt.from != "" && !strings.Contains(sb.String(), tt.from) {
+				t.Errorf("announcement does not say where the token is: %s", sb.String())
 			}
 			// A QR code (block characters) only when a phone can reach the page.
 			if hasQR := strings.ContainsAny(sb.String(), "█▀▄"); hasQR == (tt.addr == "127.0.0.1:0") {
@@ -234,7 +239,11 @@ func TestAckAndClear(t *testing.T) {
 	}
 
 	post := func(id string, hdr map[string]string) int {
-		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8765/ack", strings.NewReader(url.Values{"incident": {id}}.Encode()))
+		body := url.Values{"incident": {id}}.Encode()
+		if strings.HasPrefix(hdr["Content-Type"], "multipart/") {
+			body = "--b\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n" + id + "\r\n--b--\r\n"
+		}
+		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8765/ack", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for k, v := range hdr {
 			r.Header.Set(k, v)
@@ -252,6 +261,9 @@ func TestAckAndClear(t *testing.T) {
 		{"other site", crit.Incident, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
 		{"other site by fetch metadata", crit.Incident, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"unknown incident", "nope-1", nil, http.StatusNotFound},
+		// Go would spool a multipart body's files to disk.
+		{"multipart", crit.Incident, map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, http.StatusUnsupportedMediaType},
+		{"too long", strings.Repeat("x", 8<<10), nil, http.StatusRequestEntityTooLarge},
 		{"form post", crit.Incident, map[string]string{"Origin": "http://127.0.0.1:8765"}, http.StatusSeeOther},
 		{"script", low.Incident, map[string]string{"X-Demoguard": "1", "Sec-Fetch-Site": "same-origin"}, http.StatusNoContent},
 	}
@@ -338,6 +350,28 @@ func readUntil(t *testing.T, r io.Reader, want string) bool {
 	return false
 }
 
+// TestViewerCap: the page serves at most MaxViewers streams at once.
+func TestViewerCap(t *testing.T) {
+	s, err := Start(Options{Addr: "127.0.0.1:0", Limits: web.Limits{MaxViewers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first, err := http.Get(s.URL() + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Body.Close()
+	second, err := http.Get(s.URL() + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Body.Close()
+	if first.StatusCode != http.StatusOK || second.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("first viewer %s, second %s: want 200 and 503", first.Status, second.Status)
+	}
+}
+
 func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 	s := New(Options{})
 	// Subscribed viewers that never read must not hold up Emit, and each
@@ -361,6 +395,23 @@ func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second): // bounds a hung test only
+		// Read for the viewers so Emit and the unsubscribes can finish.
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, c := range wakes {
+					select {
+					case <-c:
+					default:
+					}
+				}
+			}
+		}()
+		<-done
 		t.Fatal("Emit blocked on viewers that do not read")
 	}
 	for i, c := range wakes {
