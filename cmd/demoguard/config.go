@@ -41,6 +41,12 @@ type watchFileConfig struct {
 	Hub             string   `toml:"hub"`
 	Room            string   `toml:"room"`
 	Token           string   `toml:"token"`
+	// Secrets may be given as files too (the config file may be shared
+	// or kept in version control; a secret file may not).
+	TokenFile         string `toml:"token_file"`
+	AgentToken        string `toml:"agent_token"`
+	AgentTokenFile    string `toml:"agent_token_file"`
+	WebhookSecretFile string `toml:"webhook_secret_file"`
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/demoguard/config.toml
@@ -80,8 +86,10 @@ func loadConfig(path string, explicit bool) (*fileConfig, error) {
 			c.Watch.Rules[i] = filepath.Join(base, r)
 		}
 	}
-	if c.Watch.Log != "" && !filepath.IsAbs(c.Watch.Log) {
-		c.Watch.Log = filepath.Join(base, c.Watch.Log)
+	for _, p := range []*string{&c.Watch.Log, &c.Watch.TokenFile, &c.Watch.AgentTokenFile, &c.Watch.WebhookSecretFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
 	}
 	// Same for a script next to the config file ("./cut-to-camera.sh");
 	// a bare program name is looked up in $PATH as usual.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"net/url"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -55,6 +54,11 @@ type watchOptions struct {
 	hub           string
 	room          string
 	token         string
+	// Secrets from files, and where each secret came from (secrets.go).
+	tokenFile, agentToken, agentTokenFile, webhookSecretFile string
+	tokenFrom, agentTokenFrom                                string
+	// inConfig names the secrets the config file gave as values.
+	inConfig map[string]bool
 }
 
 func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
@@ -68,7 +72,8 @@ func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
 	fs.StringVar(&o.log, "log", "", "append events as JSON lines to `FILE` (audit trail; text always masked)")
 	fs.BoolVar(&o.notify, "notify", false, "desktop notification per alert (visible to the audience on a shared screen)")
 	fs.StringVar(&o.webhook, "webhook", "", "POST each event as JSON to `URL`")
-	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Demoguard-Signature header (or $DEMOGUARD_WEBHOOK_SECRET)")
+	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Demoguard-Signature header (or --webhook-secret-file, or $DEMOGUARD_WEBHOOK_SECRET)")
+	fs.StringVar(&o.webhookSecretFile, "webhook-secret-file", "", "read the webhook's HMAC key from `FILE` (kept out of ps)")
 	fs.BoolVar(&o.showText, "show-text", false, "show matched text unmasked on the terminal, stdout, webhook, presenter page, hub and actions (never in --log)")
 	fs.Float64Var(&o.minConf, "min-conf", 0.5, "drop findings whose OCR confidence is below this (0..1)")
 	fs.StringVar(&o.lang, "lang", "eng", "Tesseract languages, e.g. eng+deu")
@@ -77,7 +82,10 @@ func watchFlags(s stdio) (*flag.FlagSet, *watchOptions) {
 	fs.StringVar(&o.ui, "ui", "", "serve the presenter's private page on `ADDR` (a port alone means 127.0.0.1:PORT; any other host requires a token)")
 	fs.StringVar(&o.hub, "hub", "", "push events and a heartbeat to the AV booth hub at `URL` (needs --room)")
 	fs.StringVar(&o.room, "room", "", "this agent's `NAME` on the hub, e.g. \"Hall A\" (needs --hub)")
-	fs.StringVar(&o.token, "token", "", "token for the presenter page and the hub (or $DEMOGUARD_TOKEN; with --hub also $DEMOGUARD_HUB_TOKEN); the page generates one when needed")
+	fs.StringVar(&o.token, "token", "", "token for the presenter page (or --token-file, or $DEMOGUARD_TOKEN); generated when needed")
+	fs.StringVar(&o.tokenFile, "token-file", "", "read the presenter page's token from `FILE` (kept out of ps; the URL is then printed without it)")
+	fs.StringVar(&o.agentToken, "agent-token", "", "the hub's agent token, to report to --hub (or --agent-token-file, or $DEMOGUARD_AGENT_TOKEN)")
+	fs.StringVar(&o.agentTokenFile, "agent-token-file", "", "read the hub's agent token from `FILE`")
 	fs.StringVar(&o.config, "config", "", "config `FILE` with a [watch] table (default "+defaultConfigPath()+" if it exists)")
 	return fs, o
 }
@@ -125,12 +133,33 @@ func (o *watchOptions) applyConfig(c *watchFileConfig, set map[string]bool) erro
 	setStr("format", &o.format, c.Format)
 	setStr("log", &o.log, c.Log)
 	setStr("webhook", &o.webhook, c.Webhook)
-	setStr("webhook-secret", &o.webhookSecret, c.WebhookSecret)
 	setStr("lang", &o.lang, c.Lang)
 	setStr("fingerprint-salt", &o.salt, c.FingerprintSalt)
 	setStr("hub", &o.hub, c.Hub)
 	setStr("room", &o.room, c.Room)
-	setStr("token", &o.token, c.Token)
+	o.inConfig = map[string]bool{}
+	for _, sc := range []struct {
+		name       string
+		dst        *string
+		v, file    string
+		fileDst    *string
+		fileSetter string
+	}{
+		{"token", &o.token, c.Token, c.TokenFile, &o.tokenFile, "token-file"},
+		{"agent-token", &o.agentToken, c.AgentToken, c.AgentTokenFile, &o.agentTokenFile, "agent-token-file"},
+		{"webhook-secret", &o.webhookSecret, c.WebhookSecret, c.WebhookSecretFile, &o.webhookSecretFile, "webhook-secret-file"},
+	} {
+		// A flag for the secret, as value or file, overrides both keys.
+		if set[sc.name] || set[sc.fileSetter] {
+			continue
+		}
+		if sc.v != "" {
+			*sc.dst, o.inConfig[sc.name] = sc.v, true
+		}
+		if sc.file != "" {
+			*sc.fileDst = sc.file
+		}
+	}
 	if !set["ui"] && c.UI != nil {
 		switch v := c.UI.(type) {
 		case string:
@@ -229,15 +258,8 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 	if err := o.applyConfig(&fc.Watch, set); err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}
-	if o.webhookSecret == "" {
-		o.webhookSecret = os.Getenv("DEMOGUARD_WEBHOOK_SECRET")
-	}
-	if o.token == "" {
-		o.token = os.Getenv("DEMOGUARD_TOKEN")
-	}
-	if o.token == "" && o.hub != "" {
-		// The variable `demoguard hub` reads: one setting on both ends.
-		o.token = os.Getenv("DEMOGUARD_HUB_TOKEN")
+	if err := o.resolveSecrets(cfgPath, func(msg string) { fmt.Fprintln(s.err, "demoguard: warning:", msg) }); err != nil {
+		return &exitError{code: exitErr, msg: "watch: " + err.Error()}
 	}
 	display, cpu, err := o.validate()
 	if err != nil {
@@ -371,7 +393,8 @@ func runWatch(ctx context.Context, args []string, s stdio) error {
 		},
 	}
 	p, err := startPrivate(privateOptions{
-		ui: o.ui, hub: o.hub, room: o.room, token: o.token, showText: o.showText, actions: fc.Actions,
+		ui: o.ui, hub: o.hub, room: o.room, token: o.token, tokenFrom: o.tokenFrom, agentToken: o.agentToken,
+		showText: o.showText, actions: fc.Actions,
 	}, status, sink.Emit, warn, s.err)
 	if err != nil {
 		sinks.Close()

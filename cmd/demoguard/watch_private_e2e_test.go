@@ -218,6 +218,8 @@ ui = 8765
 hub = "http://booth:8766/"
 room = "Hall A"
 token = "from-config"
+agent_token_file = "secrets/agent.token"
+webhook_secret = "hook-from-config"
 
 [actions.obs]
 url = "ws://127.0.0.1:4455"
@@ -241,6 +243,25 @@ scene_back = true
 	}
 	if o.ui != "8765" || o.hub != "http://booth:8766/" || o.room != "Hall B" || o.token != "from-config" {
 		t.Fatalf("options %+v", o)
+	}
+	// A secret file named in the config file is relative to it; a secret
+	// the config file holds is not printed (it came from a file).
+	os.MkdirAll(filepath.Join(dir, "secrets"), 0o700)
+	os.WriteFile(filepath.Join(dir, "secrets", "agent.token"), []byte("agent-from-file\n"), 0o600)
+	if err := o.resolveSecrets(cfg, func(w string) { t.Errorf("warning %q", w) }); err != nil {
+		t.Fatal(err)
+	}
+	if o.agentToken != "agent-from-file" || o.agentTokenFrom != filepath.Join(dir, "secrets", "agent.token") || o.tokenFrom != cfg || o.webhookSecret != "hook-from-config" {
+		t.Fatalf("secrets: agent %q from %q, page token from %q, webhook %q", o.agentToken, o.agentTokenFrom, o.tokenFrom, o.webhookSecret)
+	}
+	// A flag overrides the config file's secret, as value or as file.
+	fs, o = watchFlags(s)
+	parseFlags(fs, []string{"--token-file", filepath.Join(dir, "secrets", "agent.token"), "--config", cfg}, s)
+	if err := o.applyConfig(&fc.Watch, map[string]bool{"token-file": true, "config": true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.resolveSecrets(cfg, func(string) {}); err != nil || o.token != "agent-from-file" {
+		t.Fatalf("--token-file over the config's token: %q, %v", o.token, err)
 	}
 	if c := fc.Actions.Critical; c == nil || c.Command[0] != filepath.Join(dir, "cut.sh") || c.Scene != "Camera" || fc.Actions.OBS.URL == "" {
 		t.Fatalf("actions %+v: want the script relative to the config file", fc.Actions)
