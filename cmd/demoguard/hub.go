@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/hub"
+	"github.com/demoguard/demoguard/scanner/secret"
 )
 
 func init() {
@@ -32,13 +34,13 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 	}
 	o := hub.Options{Addr: *listen, OfflineAfter: *offline}
 	for _, sc := range []struct {
-		secret
+		src       secret.Source
 		val, from *string
 	}{
-		{secret{flag: "token", value: *token, file: *tokenFile, env: "DEMOGUARD_HUB_TOKEN"}, &o.Token, &o.TokenFrom},
-		{secret{flag: "agent-token", value: *agentToken, file: *agentTokenFile, env: "DEMOGUARD_AGENT_TOKEN"}, &o.AgentToken, &o.AgentTokenFrom},
+		{secret.Source{Flag: "token", Value: *token, File: *tokenFile, Env: "DEMOGUARD_HUB_TOKEN"}, &o.Token, &o.TokenFrom},
+		{secret.Source{Flag: "agent-token", Value: *agentToken, File: *agentTokenFile, Env: "DEMOGUARD_AGENT_TOKEN"}, &o.AgentToken, &o.AgentTokenFrom},
 	} {
-		v, from, warn, err := sc.resolve()
+		v, from, warn, err := sc.src.Resolve(os.Getenv)
 		if err != nil {
 			return &exitError{code: exitErr, msg: "hub: " + err.Error()}
 		}
