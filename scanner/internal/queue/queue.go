@@ -1,11 +1,10 @@
-// Package queue is the bounded, never-blocking queue that the hub client
-// and the response actions put between the scanning loop and slow I/O. It
-// follows scanner.WebhookSink's design (a bounded buffer, one consumer that
-// retries with backoff, drops counted, never blocking the producer), with
-// two differences those users need: when full it drops the oldest item
-// (the newest state of the screen matters most), and items stay queued
-// until the consumer acknowledges their delivery, so an unreachable hub
-// loses nothing that still fits.
+// Package queue is the bounded, never-blocking queue put between the
+// scanning loop and slow I/O: the agent's event dispatcher, the webhook,
+// the hub client and the response actions. When full it drops the oldest
+// item (the newest state of the screen matters most) and counts it; items
+// stay queued until the consumer acknowledges their delivery, so an
+// unreachable hub loses nothing that still fits. Backoff is the one retry
+// delay its consumers share.
 package queue
 
 import (
