@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
@@ -358,7 +359,7 @@ func (s *Webhook) loop() {
 
 func (s *Webhook) send(body []byte) error {
 	var last error
-	bo := queue.Backoff{Min: s.Backoff, Max: s.Backoff << min(s.Attempts, 16)}
+	bo := backoff.Backoff{Min: s.Backoff, Max: s.Backoff << min(s.Attempts, 16)}
 	for i := 0; i < s.Attempts; i++ {
 		if i > 0 {
 			select {
