@@ -165,7 +165,7 @@ var tmpl = template.Must(template.New("hub").Funcs(web.Funcs).Funcs(template.Fun
 {{- if .Offline}} · <strong class="offl">{{.Offline}} offline</strong>{{end}}
 {{- if and (not .Alerts) (not .Offline) .Tiles}} · all clear{{end}}</p>
 {{- if not .Tiles}}
-<p class="empty dim">No agent has reported yet. Start one with <code>demoguard watch --hub URL --room "Hall A" --token TOKEN</code>.</p>
+<p class="empty dim">No agent has reported yet. Start one with <code>demoguard watch --hub URL --room "Hall A" --agent-token-file FILE</code> (the agent token, not the one for this page).</p>
 {{- end}}
 <div class="tiles">
 {{- range .Tiles}}{{$room := .Room}}
