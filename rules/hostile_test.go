@@ -287,11 +287,15 @@ func TestElementBudget(t *testing.T) {
 
 	// Just within the budget, each shape: memory stays bounded.
 	shapes := map[string]func(i int) string{
-		"nested keys": func(i int) string { return fmt.Sprintf("k%d = {a = {a = {a = 1}}}\n", i) },
+		"nested keys": func(i int) string { return fmt.Sprintf("k%07d = {a = {a = {a = 1}}}\n", i) },
 		"deep keys": func(i int) string {
-			return fmt.Sprintf("k%d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30))
+			return fmt.Sprintf("k%07d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30))
 		},
 		"empty tables": func(i int) string { return "[[t]]\n" },
+		"long deep keys": func(i int) string { // the decoder copies each key's whole path
+			k := strings.Repeat("a", 1024)
+			return fmt.Sprintf("k%07d = %s1%s\n", i, strings.Repeat("{"+k+" = ", 30), strings.Repeat("}", 30))
+		},
 	}
 	for name, line := range shapes {
 		t.Run(name, func(t *testing.T) {
