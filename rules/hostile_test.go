@@ -123,8 +123,18 @@ func TestNonRegularFilesRefused(t *testing.T) {
 	// ReadTerms (what `rules hash` uses) refuses a FIFO the same way.
 	p := filepath.Join(t.TempDir(), "fifo.txt")
 	mkfifo(t, p)
-	if _, err := ReadTerms(context.Background(), p, func(string, int) {}); !errors.Is(err, ErrNotRegular) {
-		t.Errorf("ReadTerms(FIFO) = %v, want ErrNotRegular", err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := ReadTerms(context.Background(), p, func(string, int) {})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("ReadTerms(FIFO) = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(time.Minute):
+		t.Error("ReadTerms(FIFO) blocked")
 	}
 }
 
@@ -154,8 +164,26 @@ func TestSizeLimits(t *testing.T) {
 		t.Errorf("terms file over the limit: %v", err)
 	}
 
-	// /proc/self/status reports size 0 and holds about a kilobyte.
+	// A file that never ends (one growing while read): reading stops just
+	// past the limit.
 	small := limit{100, "test file"}
+	for _, tt := range []struct {
+		name string
+		read func(r *countingReader) error
+	}{
+		{"rule file", func(r *countingReader) error { _, err := readLimited(r, small); return err }},
+		{"terms file", func(r *countingReader) error {
+			_, err := scanTerms(context.Background(), r, small, func(string, int) {})
+			return err
+		}},
+	} {
+		r := &countingReader{}
+		if err := tt.read(r); !errors.Is(err, ErrTooLarge) || r.n > small.bytes+1 {
+			t.Errorf("%s without end: %v after %d bytes, want ErrTooLarge after at most %d", tt.name, err, r.n, small.bytes+1)
+		}
+	}
+
+	// /proc/self/status reports size 0 and holds about a kilobyte.
 	if _, err := readAll("/proc/self/status", small); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("readAll of a file with more than its size: %v, want ErrTooLarge", err)
 	}
@@ -165,6 +193,17 @@ func TestSizeLimits(t *testing.T) {
 	if b, err := readAll("/proc/self/status", limit{1 << 20, "test file"}); err != nil || len(b) < 100 {
 		t.Errorf("readAll under the limit: %d bytes, %v", len(b), err)
 	}
+}
+
+// countingReader is an endless stream of terms, counting what is read.
+type countingReader struct{ n int64 }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = "ab\n"[(r.n+int64(i))%3]
+	}
+	r.n += int64(len(p))
+	return len(p), nil
 }
 
 // nested makes n levels of one kind of nesting, starting on line 3.
@@ -237,22 +276,26 @@ func TestElementBudget(t *testing.T) {
 	dir := t.TempDir()
 	// Many keys, each a little nested: the costliest shape per byte.
 	var b strings.Builder
-	for i := 0; b.Len() < 8<<20; i++ {
+	for i := 0; b.Len() < 2<<20; i++ {
 		fmt.Fprintf(&b, "k%d = {a = {a = {a = 1}}}\n", i)
 	}
 	p := filepath.Join(dir, "many.toml")
 	writeFile(t, p, b.String())
 	if err := loadOrHang(t, p); err == nil || !strings.Contains(err.Error(), "more than 1000000 keys and values") {
-		t.Errorf("8 MB of nested keys: %.200v", err)
+		t.Errorf("2 MB of nested keys: %.200v", err)
 	}
 
 	// Just within the budget, each shape: memory stays bounded.
 	shapes := map[string]func(i int) string{
-		"nested keys": func(i int) string { return fmt.Sprintf("k%d = {a = {a = {a = 1}}}\n", i) },
+		"nested keys": func(i int) string { return fmt.Sprintf("k%07d = {a = {a = {a = 1}}}\n", i) },
 		"deep keys": func(i int) string {
-			return fmt.Sprintf("k%d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30))
+			return fmt.Sprintf("k%07d = %s1%s\n", i, strings.Repeat("{a = ", 30), strings.Repeat("}", 30))
 		},
 		"empty tables": func(i int) string { return "[[t]]\n" },
+		"long deep keys": func(i int) string { // the decoder copies each key's whole path
+			k := strings.Repeat("a", 1024)
+			return fmt.Sprintf("k%07d = %s1%s\n", i, strings.Repeat("{"+k+" = ", 30), strings.Repeat("}", 30))
+		},
 	}
 	for name, line := range shapes {
 		t.Run(name, func(t *testing.T) {

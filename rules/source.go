@@ -96,9 +96,14 @@ func readAll(path string, lim limit) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	// The limit holds even if the file grows while it is read.
-	// Files in /proc report size 0 and still have content.
-	data, err := io.ReadAll(io.LimitReader(f, lim.bytes+1))
+	return readLimited(f, lim)
+}
+
+// readLimited reads r to its end, failing once it passes lim: the size seen
+// by stat is not enough, since a file may grow while it is read and files in
+// /proc say 0 and still have content. At most lim+1 bytes are read.
+func readLimited(r io.Reader, lim limit) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, lim.bytes+1))
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +126,8 @@ func ReadTerms(ctx context.Context, path string, add func(term string, line int)
 	return readTerms(ctx, path, termsFileLimit, nil, add)
 }
 
-// readTerms is ReadTerms with a limit; reserve, if set, is told the file size before the
-// first term so a caller can size its tables once.
+// readTerms is ReadTerms with a limit; reserve, if set, is told the file
+// size before the first term so a caller can size its tables once.
 func readTerms(ctx context.Context, path string, lim limit, reserve func(size int64), add func(term string, line int)) (int, error) {
 	f, fi, err := openRegular(path, lim)
 	if err != nil {
@@ -132,8 +137,13 @@ func readTerms(ctx context.Context, path string, lim limit, reserve func(size in
 	if reserve != nil {
 		reserve(fi.Size())
 	}
-	// The limit holds even if the file grows while it is read.
-	lr := &io.LimitedReader{R: f, N: lim.bytes + 1}
+	return scanTerms(ctx, f, lim, add)
+}
+
+// scanTerms reads terms from r, at most lim bytes of it (the limit holds
+// even if the file grows while it is read).
+func scanTerms(ctx context.Context, r io.Reader, lim limit, add func(term string, line int)) (int, error) {
+	lr := &io.LimitedReader{R: r, N: lim.bytes + 1}
 	sc := bufio.NewScanner(lr)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	n := 0

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -292,5 +295,65 @@ func TestRulesCheckCancelled(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || out.Len() != 0 {
 			t.Errorf("rules %s with a cancelled context: %v, stdout %q", sub, err, out.String())
 		}
+	}
+}
+
+// TestRulesCheckSIGTERM: SIGTERM while `rules check` reads a long terms file
+// stops it (it used to be ignored): exit 2 with "loading rules stopped", not
+// "ok". The signal is sent once the process is seen holding the terms file
+// open, so the load is under way.
+func TestRulesCheckSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	names := filepath.Join(dir, "names.txt")
+	f, err := os.Create(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := 0; i < 1_800_000; i++ { // 59 MB, under the 64 MB limit
+		fmt.Fprintf(w, "Customer %07d Holdings Group\n", i)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	rf := filepath.Join(dir, "r.toml")
+	os.WriteFile(rf, []byte("[[rules]]\nid = \"customers\"\nterms_file = \"names.txt\"\n"), 0o600)
+
+	cmd := exec.Command(os.Args[0], "rules", "check", rf)
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fdDir := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
+	for open := false; !open; {
+		select {
+		case err := <-exited:
+			t.Fatalf("exited before it was seen reading the terms file: %v\n%s%s", err, stdout.String(), stderr.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+		fds, _ := os.ReadDir(fdDir)
+		for _, fd := range fds {
+			if target, _ := os.Readlink(filepath.Join(fdDir, fd.Name())); target == names {
+				open = true
+			}
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(2 * time.Minute): // liveness: a cancelled load stops within 4,096 lines
+		t.Fatalf("still running after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "loading rules stopped") || strings.Contains(stdout.String(), "ok:") {
+		t.Errorf("after SIGTERM: %v, stdout %q, stderr %q; want exit 2 and \"loading rules stopped\"", err, stdout.String(), stderr.String())
 	}
 }
