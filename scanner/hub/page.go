@@ -271,7 +271,10 @@ function scan(){
 ` + web.ControlsJS + `scan(); tick();
 var es = new EventSource("events");
 es.addEventListener("clock", function(e){ offset = Number(e.data) - Date.now(); alive(); tick(); });
-es.addEventListener("rooms", function(e){ $("#rooms").innerHTML = e.data; scan(); tick(); alive(); });
+// Heartbeats resend the rooms several times a second: replace the tiles only
+// when they changed, or a button would be swapped out under the pointer.
+var shown = null;
+es.addEventListener("rooms", function(e){ if (e.data !== shown) { shown = e.data; $("#rooms").innerHTML = e.data; scan(); } tick(); alive(); });
 es.onopen = alive;
 es.onerror = function(){ conn(false); };
 setInterval(function(){ tick(); if (Date.now() - last > 4000) conn(false); }, 250);
