@@ -70,7 +70,7 @@ bench-scan: build test-deps
 # Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
 SOAK ?= 30m
 bench-watch: test-deps
-	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -static 60s -soak $(SOAK) -out bench-watch.json
+	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -static 60s -soak $(SOAK) -targets -out bench-watch.json
 
 clean:
 	rm -rf bin
