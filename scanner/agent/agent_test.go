@@ -160,10 +160,10 @@ func TestAgentHoldsIncidentWhileRereading(t *testing.T) {
 
 func TestAgentCacheMakesScrollingCheap(t *testing.T) {
 	h := newHarness(t)
-	s := h.show(image.Rect(100, 300, 180, 314), "Walmart")
+	h.show(image.Rect(100, 300, 180, 314), "Walmart")
 	calls := h.rec.nCalls()
 	// Scroll up by 30 px (a multiple of the texture period keeps pixels equal).
-	s = h.screen(0)
+	s := h.screen(0)
 	erase(s, image.Rect(100, 300, 180, 314))
 	put(s, image.Rect(100, 270, 180, 284), "Walmart")
 	h.cap.set(0, s)
