@@ -286,6 +286,9 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 	if err != nil {
 		return pageResult{err: fmt.Errorf("ocr: %w", err)}
 	}
+	if err := s.crossCheck(ctx, job, lines); err != nil {
+		return pageResult{err: err}
+	}
 	r := pageResult{ocrOK: true}
 	for _, f := range s.opt.Matcher.Match(lines) {
 		if !f.Confident(s.opt.MinConf) {
@@ -306,6 +309,30 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 		s.opt.Note("evidence written: " + path)
 	}
 	return r
+}
+
+// crossCheck refuses to call a PDF page clean when OCR read nothing from it
+// but the page has text objects: the rendering or the OCR failed, and the
+// page was not really scanned. Only pages where OCR found no word pay for
+// the pdftotext run.
+func (s *Scanner) crossCheck(ctx context.Context, job pageJob, lines []rules.Line) error {
+	tc, ok := s.opt.PDF.(PDFTextCounter)
+	if job.src.kind != kindPDF || !ok {
+		return nil
+	}
+	for _, l := range lines {
+		if len(l.Words) > 0 {
+			return nil
+		}
+	}
+	n, err := tc.CountWords(ctx, job.src.pdfInput(), job.page)
+	if err != nil {
+		return fmt.Errorf("cross-check with the page's text: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: OCR read no text, but the page has %d words of text", ErrIncomplete, n)
+	}
+	return nil
 }
 
 // sortFindings orders findings top to bottom, left to right, so output is
