@@ -100,7 +100,9 @@ type Error struct {
 	Err    error
 }
 
-func (e Error) Error() string { return e.Source + ": " + e.Err.Error() }
+// Error names the source quoted when it has characters a terminal would act
+// on (see printable).
+func (e Error) Error() string { return printable(e.Source) + ": " + e.Err.Error() }
 
 // Result is what Run returns. Scanned counts sources read and OCRed without
 // error (a PDF with a failed page is not counted); Pages counts the pages
@@ -306,7 +308,7 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 			return r
 		}
 		r.evidence = path
-		s.opt.Note("evidence written: " + path)
+		s.opt.Note("evidence written: " + printable(path))
 	}
 	return r
 }
