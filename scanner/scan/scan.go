@@ -36,6 +36,11 @@ const (
 	DefaultMaxPixels = 100_000_000 // 100 MP: a 400 MB RGBA buffer; no screen or slide comes close
 	DefaultMaxPages  = 2000
 	DefaultMaxStdin  = 256 << 20
+	// DefaultMaxInFlightPixels bounds the weight of the pages decoded and
+	// OCRed at once (see memory.go), in RGBA pixels: 200 M is 800 MB. A
+	// 100 MP page weighs 148 M (its pixels and one band's analysis), a 4K
+	// screen 33 M.
+	DefaultMaxInFlightPixels = 200_000_000
 )
 
 // Options configures a Scanner. Recognizer and Matcher are required.
@@ -59,6 +64,11 @@ type Options struct {
 	// match). The recognizer parallelises within a page; two pages in flight
 	// keep its workers busy while the next page is being decoded.
 	Parallel int
+	// MaxInFlightPixels bounds the weight of the pages in flight together
+	// (a page's pixels plus three times the pixels OCR analyses at once:
+	// its peak memory in 4-byte units), which bounds memory: a page waits
+	// until it fits, and one heavier than the bound runs alone.
+	MaxInFlightPixels int64
 
 	// Stdin is read for the path "-"; at most MaxStdin bytes.
 	Stdin    io.Reader
@@ -118,7 +128,8 @@ type Result struct {
 
 // Scanner scans paths with one configuration.
 type Scanner struct {
-	opt Options
+	opt    Options
+	budget *pixelBudget
 }
 
 // New checks the options and fills in defaults.
@@ -144,6 +155,9 @@ func New(opt Options) (*Scanner, error) {
 	if opt.Parallel <= 0 {
 		opt.Parallel = min(2, runtime.NumCPU())
 	}
+	if opt.MaxInFlightPixels <= 0 {
+		opt.MaxInFlightPixels = DefaultMaxInFlightPixels
+	}
 	if opt.MaxStdin <= 0 {
 		opt.MaxStdin = DefaultMaxStdin
 	}
@@ -158,7 +172,15 @@ func New(opt Options) (*Scanner, error) {
 		note := opt.Note
 		opt.Note = func(m string) { mu.Lock(); defer mu.Unlock(); note(m) }
 	}
-	return &Scanner{opt: opt}, nil
+	return &Scanner{opt: opt, budget: newPixelBudget(opt.MaxInFlightPixels)}, nil
+}
+
+// MemoryBound is the most memory the pages in flight need together, in
+// bytes, by the weights above: 4 bytes per unit of the in-flight budget, or
+// of the heaviest page the pixel limit lets in if that is more (it runs
+// alone). The process needs some tens of MB more for itself.
+func (s *Scanner) MemoryBound() int64 {
+	return 4 * max(s.opt.MaxInFlightPixels, s.opt.MaxPixels+3*maxAnalysed)
 }
 
 // MinConf is the confidence floor in force.
@@ -280,11 +302,17 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 // scanPage loads, OCRs and matches one page. Pixel buffers live only for
 // the duration of the call.
 func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
+	held, err := s.budget.acquire(ctx, s.pageWeightOf(job.src, job.page))
+	if err != nil {
+		return pageResult{err: err}
+	}
+	defer s.budget.release(held)
 	img, err := s.loadPage(ctx, job.src, job.page)
 	if err != nil {
 		return pageResult{err: err}
 	}
-	lines, err := s.opt.Recognizer.Recognize(ctx, img)
+	img = forOCR(img)
+	lines, err := s.recognize(ctx, img)
 	if err != nil {
 		return pageResult{err: fmt.Errorf("ocr: %w", err)}
 	}
