@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/scan"
+	"github.com/demoguard/demoguard/scanner/scan/bigpages"
 	"github.com/demoguard/demoguard/scanner/scan/testpdf"
 )
 
@@ -126,5 +129,59 @@ func TestScanCropBoxEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "large-amount") || !strings.Contains(stdout.String(), `"$580.4 million"`) {
 		t.Errorf("report lacks the amount:\n%s", stdout.String())
+	}
+}
+
+// TestScanMemoryBound runs the real binary (real Tesseract workers) over
+// big PNGs and a 200-frame GIF and checks that the scan process's peak RSS
+// stays within the bound the scan package states for its limits. The
+// limits are lowered so that the inputs are big relative to them and the
+// test takes seconds, not minutes; a scan that decoded all GIF frames,
+// read a page whole or let two big pages in flight at once would go over
+// (before the bound, one 25 MP page alone peaked at about 375 MB).
+func TestScanMemoryBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs Tesseract on big pages")
+	}
+	bin := buildDemoguard(t)
+	dir := t.TempDir()
+	var paths []string
+	for i := range 2 {
+		p := filepath.Join(dir, "big"+strconv.Itoa(i)+".png")
+		if err := bigpages.WritePNG(p, 5000, 5000); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	gifPath := filepath.Join(dir, "anim.gif")
+	if err := bigpages.WriteGIF(gifPath, 4500, 4500, 200); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, gifPath)
+
+	const maxMP, inflightMP = 30, 60
+	sc, err := scan.New(scan.Options{Recognizer: fakeEngine{}, Matcher: &rules.Ruleset{}, MaxPixels: maxMP * 1e6, MaxInFlightPixels: inflightMP * 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := sc.MemoryBound()
+
+	args := append([]string{"scan", "--no-progress", "--format", "json", "--workers", "2",
+		"--max-megapixels", strconv.Itoa(maxMP), "--max-inflight-megapixels", strconv.Itoa(inflightMP)}, paths...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	peak, err := bigpages.Run(cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFindings {
+		t.Fatalf("exit %v; want %d (every page has a marker)\n%s\n%s", err, exitFindings, stdout.String(), stderr.String())
+	}
+	if n := strings.Count(stdout.String(), `"rule":"classification-marker"`); n != 3 {
+		t.Errorf("%d classification markers found; want one per input (3):\n%s", n, stdout.String())
+	}
+	t.Logf("peak: %s; bound %d MB", peak, bound>>20)
+	if peak.MainHWM == 0 || peak.MainHWM > bound {
+		t.Errorf("scan process peaked at %d MB; the stated bound is %d MB", peak.MainHWM>>20, bound>>20)
 	}
 }

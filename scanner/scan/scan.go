@@ -175,13 +175,23 @@ func New(opt Options) (*Scanner, error) {
 	return &Scanner{opt: opt, budget: newPixelBudget(opt.MaxInFlightPixels)}, nil
 }
 
-// MemoryBound is the most memory the pages in flight need together, in
-// bytes, by the weights above: 4 bytes per unit of the in-flight budget, or
-// of the heaviest page the pixel limit lets in if that is more (it runs
-// alone). The process needs some tens of MB more for itself.
-func (s *Scanner) MemoryBound() int64 {
-	return 4 * max(s.opt.MaxInFlightPixels, s.opt.MaxPixels+3*maxAnalysed)
+// MemoryTarget is what the scan process should need at most, in bytes: the
+// pages in flight by their weights — 4 bytes per unit of the in-flight
+// budget, or of the heaviest page the pixel limit lets in if that is more
+// (it runs alone) — plus ProcessBase. The scan command gives it to the
+// garbage collector as its soft limit.
+func (s *Scanner) MemoryTarget() int64 {
+	return 4*max(s.opt.MaxInFlightPixels, s.opt.MaxPixels+3*maxAnalysed) + ProcessBase
 }
+
+// MemoryBound is the peak resident memory the scan process stays within:
+// MemoryTarget and an eighth more, because the collector's limit is soft
+// (it may overshoot a little) and not all memory is the Go heap.
+func (s *Scanner) MemoryBound() int64 { return s.MemoryTarget() * 9 / 8 }
+
+// ProcessBase is what a scan process needs besides its pages: runtime,
+// rules, OCR client buffers (measured about 45 MB; doubled for headroom).
+const ProcessBase = 96 << 20
 
 // MinConf is the confidence floor in force.
 func (s *Scanner) MinConf() float64 { return s.opt.MinConf }
