@@ -312,11 +312,19 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 // scanPage loads, OCRs and matches one page. Pixel buffers live only for
 // the duration of the call.
 func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
-	held, err := s.budget.acquire(ctx, s.pageWeightOf(job.src, job.page))
+	weight := s.pageWeightOf(job.src, job.page)
+	held, err := s.budget.acquire(ctx, weight)
 	if err != nil {
 		return pageResult{err: err}
 	}
-	defer s.budget.release(held)
+	defer func() {
+		if weight > bandPixels {
+			// A big page's pixels are garbage now: collect them before the
+			// page let in by this release decodes as much again.
+			runtime.GC()
+		}
+		s.budget.release(held)
+	}()
 	img, err := s.loadPage(ctx, job.src, job.page)
 	if err != nil {
 		return pageResult{err: err}
