@@ -157,3 +157,27 @@ func TestParsePDFInfoRotation(t *testing.T) {
 		t.Errorf("sizes %v; want %v", sizes, want)
 	}
 }
+
+// TestTruncatedImages: an image cut short is an error for its file, never
+// a partial image OCRed and called clean, whatever the format.
+func TestTruncatedImages(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7 % 251) // noise: every format has pixel data to cut
+	}
+	dir := t.TempDir()
+	for _, format := range []string{"png", "jpeg", "gif", "bmp"} {
+		t.Run(format, func(t *testing.T) {
+			data := encode(t, format, img)
+			path := write(t, filepath.Join(dir, "cut."+format), data[:len(data)*3/4])
+			s := newTestScanner(t, Options{Recognizer: sizeOCR(nil), Matcher: wordMatcher()})
+			res, err := s.Run(context.Background(), []string{path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Errors) != 1 || res.Scanned != 0 || res.Pages != 0 {
+				t.Fatalf("errors %v scanned %d pages %d; want one error and nothing scanned", res.Errors, res.Scanned, res.Pages)
+			}
+		})
+	}
+}
