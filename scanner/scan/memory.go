@@ -102,14 +102,22 @@ func (b *pixelBudget) wake() {
 
 // pageWeightOf is pageWeight of a page from the image header or pdfinfo's
 // page size, without decoding anything; 0 when unknown (loading the page
-// will then report the error).
+// will then report the error). Writing evidence copies the page once more.
 func (s *Scanner) pageWeightOf(src *source, page int) int64 {
+	w, h := s.pageSize(src, page)
+	if s.opt.EvidenceDir != "" && w > 0 && h > 0 {
+		return pageWeight(w, h) + int64(w)*int64(h)
+	}
+	return pageWeight(w, h)
+}
+
+func (s *Scanner) pageSize(src *source, page int) (w, h int) {
 	if src.kind == kindPDF {
 		if page >= len(src.sizes) {
-			return 0
+			return 0, 0
 		}
 		ps := src.sizes[page]
-		return pageWeight(ptToPx(ps.W, s.opt.PDFDPI), ptToPx(ps.H, s.opt.PDFDPI))
+		return ptToPx(ps.W, s.opt.PDFDPI), ptToPx(ps.H, s.opt.PDFDPI)
 	}
 	var cfg image.Config
 	var err error
@@ -118,15 +126,15 @@ func (s *Scanner) pageWeightOf(src *source, page int) int64 {
 	} else {
 		f, oerr := os.Open(src.path)
 		if oerr != nil {
-			return 0
+			return 0, 0
 		}
 		cfg, _, err = image.DecodeConfig(bufio.NewReader(f))
 		f.Close()
 	}
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	return pageWeight(cfg.Width, cfg.Height)
+	return cfg.Width, cfg.Height
 }
 
 // forOCR returns the decoded image in the form OCR reads without copying:

@@ -257,3 +257,33 @@ func TestGIFFirstFrameOnly(t *testing.T) {
 		t.Error("the corrupted second frame decodes: the test proves nothing")
 	}
 }
+
+// TestPageWeights holds the figures the README gives: a 100 MP page weighs
+// about 148 M and runs alone in the default budget, a 4K screen 33 M, and
+// the evidence copy adds the page's pixels once more.
+func TestPageWeights(t *testing.T) {
+	tests := []struct {
+		w, h     int
+		lo, hi   int64
+		evidence bool
+	}{
+		{10000, 10000, 148_000_000, 149_000_000, false},
+		{3840, 2160, 33_000_000, 33_500_000, false},
+		{3840, 2160, 41_000_000, 42_000_000, true},
+		{100000, 1000, 100_000_000, 100_000_000 + 3*maxAnalysed, false},
+	}
+	for _, tc := range tests {
+		opt := Options{Recognizer: sizeOCR(nil), Matcher: wordMatcher()}
+		if tc.evidence {
+			opt.EvidenceDir = t.TempDir()
+		}
+		s := newTestScanner(t, opt)
+		src := &source{kind: kindPDF, sizes: []PageSize{{W: float64(tc.w) * 72 / DefaultPDFDPI, H: float64(tc.h) * 72 / DefaultPDFDPI}}}
+		if w := s.pageWeightOf(src, 0); w < tc.lo || w > tc.hi {
+			t.Errorf("%dx%d (evidence %v): weight %d; want %d..%d", tc.w, tc.h, tc.evidence, w, tc.lo, tc.hi)
+		}
+	}
+	if w := pageWeight(10000, 10000); 2*w <= DefaultMaxInFlightPixels {
+		t.Errorf("two 100 MP pages (%d each) fit the default budget together", w)
+	}
+}

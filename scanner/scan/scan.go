@@ -181,7 +181,11 @@ func New(opt Options) (*Scanner, error) {
 // (it runs alone) — plus ProcessBase. The scan command gives it to the
 // garbage collector as its soft limit.
 func (s *Scanner) MemoryTarget() int64 {
-	return 4*max(s.opt.MaxInFlightPixels, s.opt.MaxPixels+3*maxAnalysed) + ProcessBase
+	heaviest := s.opt.MaxPixels + 3*maxAnalysed
+	if s.opt.EvidenceDir != "" {
+		heaviest += s.opt.MaxPixels // the evidence copy
+	}
+	return 4*max(s.opt.MaxInFlightPixels, heaviest) + ProcessBase
 }
 
 // MemoryBound is the peak resident memory the scan process stays within:
