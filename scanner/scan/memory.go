@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"image/color"
 	"os"
 	"runtime"
 	"sync"
@@ -137,21 +138,107 @@ func (s *Scanner) pageSize(src *source, page int) (w, h int) {
 	return cfg.Width, cfg.Height
 }
 
-// forOCR returns the decoded image in the form OCR reads without copying:
-// RGBA. An NRGBA image (PNG with alpha) is turned into RGBA in place: OCR
-// reads screens as opaque and ignores alpha either way, so setting it to
-// opaque changes nothing it sees and saves a 4-byte-a-pixel copy. Paletted,
-// grey and JPEG (YCbCr) images are smaller than RGBA and are converted band
-// by band as OCR reads them, so they are kept as they are.
+// forOCR returns the decoded image in the form OCR reads without copying,
+// with transparency flattened. An NRGBA image (PNG with alpha) is turned into
+// RGBA in place, saving OCR a 4-byte-a-pixel copy. Paletted, grey and JPEG
+// (YCbCr) images are smaller than RGBA and are converted band by band as
+// OCR reads them, so they are kept as they are.
+//
+// Transparent pixels are shown on a background, as a viewer does: OCR
+// reads only colour, and the colour stored under full transparency is
+// usually black, so dark text on a transparent PNG or GIF was read as black
+// on black — nothing, and the image called clean. Viewers differ (white,
+// dark, a checkerboard); the background chosen is the one the image's
+// opaque content stands out from: white under mostly dark content, black
+// under mostly light content.
 func forOCR(img image.Image) image.Image {
-	n, ok := img.(*image.NRGBA)
-	if !ok {
-		return img
+	switch m := img.(type) {
+	case *image.NRGBA:
+		flattenNRGBA(m)
+		return &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
+	case *image.Paletted:
+		flattenPaletted(m)
 	}
-	for i := 3; i < len(n.Pix); i += 4 {
-		n.Pix[i] = 255
+	return img
+}
+
+// luma is the 0..255 brightness of an 8-bit colour.
+func luma(r, g, b uint8) int { return (299*int(r) + 587*int(g) + 114*int(b)) / 1000 }
+
+// background picks white when the opaque content is mostly dark (or there
+// is none), black when it is mostly light.
+func background(sum, n int64) uint8 {
+	if n > 0 && sum/n >= 128 {
+		return 0
 	}
-	return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+	return 255
+}
+
+func flattenNRGBA(m *image.NRGBA) {
+	var sum, n int64
+	translucent := false
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(m.Rect.Min.X, y):][:4*m.Rect.Dx()]
+		for i := 0; i < len(row); i += 4 {
+			if a := row[i+3]; a >= 128 {
+				sum += int64(luma(row[i], row[i+1], row[i+2]))
+				n++
+				translucent = translucent || a < 255
+			} else {
+				translucent = true
+			}
+		}
+	}
+	if !translucent {
+		return
+	}
+	bg := int(background(sum, n))
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(m.Rect.Min.X, y):][:4*m.Rect.Dx()]
+		for i := 0; i < len(row); i += 4 {
+			a := int(row[i+3])
+			if a == 255 {
+				continue
+			}
+			for c := i; c < i+3; c++ {
+				row[c] = uint8((int(row[c])*a + bg*(255-a) + 127) / 255)
+			}
+			row[i+3] = 255
+		}
+	}
+}
+
+func flattenPaletted(m *image.Paletted) {
+	var count [256]int64
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		for _, ix := range m.Pix[m.PixOffset(m.Rect.Min.X, y):][:m.Rect.Dx()] {
+			count[ix]++
+		}
+	}
+	var sum, n int64
+	translucent := false
+	for i, c := range m.Palette {
+		nc := color.NRGBAModel.Convert(c).(color.NRGBA)
+		if nc.A < 255 && count[i] > 0 {
+			translucent = true
+		}
+		if nc.A >= 128 {
+			sum += int64(luma(nc.R, nc.G, nc.B)) * count[i]
+			n += count[i]
+		}
+	}
+	if !translucent {
+		return
+	}
+	bg := int(background(sum, n))
+	pal := make(color.Palette, len(m.Palette)) // the decoder may share its palette
+	for i, c := range m.Palette {
+		nc := color.NRGBAModel.Convert(c).(color.NRGBA)
+		a := int(nc.A)
+		mix := func(v uint8) uint8 { return uint8((int(v)*a + bg*(255-a) + 127) / 255) }
+		pal[i] = color.RGBA{mix(nc.R), mix(nc.G), mix(nc.B), 255}
+	}
+	m.Palette = pal
 }
 
 // Tiling. bandPixels is about the most a page is analysed at once; bigger

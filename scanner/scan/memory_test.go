@@ -205,20 +205,70 @@ func TestPixelBudget(t *testing.T) {
 	}
 }
 
-func TestForOCRSharesNRGBA(t *testing.T) {
+func TestForOCR(t *testing.T) {
+	// Opaque NRGBA: the same pixels, as RGBA, colours kept.
 	n := image.NewNRGBA(image.Rect(0, 0, 3, 2))
 	for i := range n.Pix {
-		n.Pix[i] = byte(i)
+		n.Pix[i] = byte(i * 9)
+		if i%4 == 3 {
+			n.Pix[i] = 255
+		}
 	}
+	want := slices.Clone(n.Pix)
 	got, ok := forOCR(n).(*image.RGBA)
 	if !ok || &got.Pix[0] != &n.Pix[0] || got.Rect != n.Rect {
 		t.Fatalf("forOCR(NRGBA) = %T; want an RGBA on the same pixels", forOCR(n))
 	}
-	for i := 0; i < len(got.Pix); i += 4 {
-		if got.Pix[i] != byte(i) || got.Pix[i+3] != 255 {
-			t.Fatalf("pixel %d = %v; want colour kept, opaque", i/4, got.Pix[i:i+4])
+	if !slices.Equal(got.Pix, want) {
+		t.Errorf("opaque pixels changed: %v; want %v", got.Pix, want)
+	}
+
+	// Text on a transparent background whose stored colour is black, as
+	// encoders leave it: dark text gets a white background, light text a
+	// black one, so OCR sees the text either way.
+	transparentText := func(ink uint8) *image.NRGBA {
+		m := image.NewNRGBA(image.Rect(0, 0, 10, 10)) // all (0,0,0,0)
+		for x := 2; x < 8; x++ {
+			m.SetNRGBA(x, 5, color.NRGBA{ink, ink, ink, 255})
+		}
+		m.SetNRGBA(1, 1, color.NRGBA{0, 0, 0, 128}) // half transparent
+		return m
+	}
+	tests := []struct {
+		name     string
+		ink, bg  uint8
+		halfGrey uint8
+	}{
+		{"dark text", 0, 255, 127},
+		{"light text", 255, 0, 0},
+	}
+	for _, tc := range tests {
+		m := forOCR(transparentText(tc.ink)).(*image.RGBA)
+		if c := m.RGBAAt(5, 5); c != (color.RGBA{tc.ink, tc.ink, tc.ink, 255}) {
+			t.Errorf("%s: text pixel %v", tc.name, c)
+		}
+		if c := m.RGBAAt(0, 0); c != (color.RGBA{tc.bg, tc.bg, tc.bg, 255}) {
+			t.Errorf("%s: background %v; want %d", tc.name, c, tc.bg)
+		}
+		if c := m.RGBAAt(1, 1); c.R != tc.halfGrey || c.A != 255 {
+			t.Errorf("%s: half-transparent black on the background %v; want %d", tc.name, c, tc.halfGrey)
 		}
 	}
+
+	// A GIF's transparent index: the palette entry is flattened, in a copy.
+	pal := color.Palette{color.RGBA{}, color.Black}
+	p := image.NewPaletted(image.Rect(0, 0, 4, 4), pal)
+	p.SetColorIndex(1, 1, 1)
+	if forOCR(p) != image.Image(p) {
+		t.Error("a paletted image was converted; it is cheaper as it is")
+	}
+	if c := color.RGBAModel.Convert(p.At(0, 0)).(color.RGBA); c != (color.RGBA{255, 255, 255, 255}) {
+		t.Errorf("transparent GIF background %v; want white under black text", c)
+	}
+	if pal[0] != (color.RGBA{}) {
+		t.Error("the decoder's palette was changed in place")
+	}
+
 	g := image.NewGray(image.Rect(0, 0, 2, 2))
 	if forOCR(g) != image.Image(g) {
 		t.Error("a grey image was converted; it is cheaper as it is")

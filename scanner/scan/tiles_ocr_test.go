@@ -115,3 +115,50 @@ func TestTiledPagesRealOCR(t *testing.T) {
 		}
 	}
 }
+
+// TestTransparentPNGRealOCR: dark text on a transparent PNG (the stored
+// colour under transparency is black, as encoders leave it) is read, not
+// seen as black on black and called clean.
+func TestTransparentPNGRealOCR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Tesseract")
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 900, 200))
+	draw.Draw(rgba, rgba.Bounds(), image.White, image.Point{}, draw.Src)
+	box := drawText(rgba, 40, 60, "TOP SECRET")
+	// White becomes fully transparent black, text stays opaque.
+	img := image.NewNRGBA(rgba.Bounds())
+	for i := 0; i < len(rgba.Pix); i += 4 {
+		if rgba.Pix[i] < 128 {
+			copy(img.Pix[i:i+4], []byte{rgba.Pix[i], rgba.Pix[i+1], rgba.Pix[i+2], 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := ocr.New(ocr.Options{Workers: 1})
+	if err != nil {
+		t.Fatalf("OCR: %v", err)
+	}
+	defer eng.Close()
+	s, err := scan.New(scan.Options{Recognizer: eng, Matcher: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 || len(res.Findings) != 1 || res.Findings[0].Rule != "classification-marker" {
+		t.Fatalf("errors %v findings %+v; want the marker at %v", res.Errors, res.Findings, box)
+	}
+}
