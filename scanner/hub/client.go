@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
@@ -27,8 +28,8 @@ import (
 type Client struct {
 	URL      string // the hub's base URL
 	Room     string
-	Token    string
-	ShowText bool // send the matched text unmasked (--show-text)
+	Token    string // the hub's agent token (--agent-token)
+	ShowText bool   // send the matched text unmasked (--show-text)
 	// Heartbeat is the report interval when nothing happens; default 2s.
 	Heartbeat time.Duration
 	// QueueSize bounds the events kept while the hub is unreachable;
@@ -138,7 +139,7 @@ const maxBatch = 200
 
 func (c *Client) loop() {
 	defer close(c.done)
-	bo := queue.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
+	bo := backoff.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		err := c.flush(c.ctx, false)
 		if c.ctx.Err() != nil {
@@ -213,7 +214,7 @@ func (c *Client) post(ctx context.Context, rep Report) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
 		if resp.StatusCode == http.StatusUnauthorized {
-			return fmt.Errorf("report to %s: %s: the hub refuses the token (--token)", u, resp.Status)
+			return fmt.Errorf("report to %s: %s: the hub refuses the agent token (--agent-token)", u, resp.Status)
 		}
 		return fmt.Errorf("report to %s: %s: %s", u, resp.Status, strings.TrimSpace(string(msg)))
 	}

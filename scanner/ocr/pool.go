@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/demoguard/demoguard/scanner/internal/childenv"
 )
 
 // helloTimeout bounds how long a new worker may take to load its model. A
@@ -114,7 +116,8 @@ func (p *pool) spawn() (*worker, error) {
 	cmd.Args = []string{p.exe, "ocr-worker"}
 	// OMP_THREAD_LIMIT must be in the environment before libgomp initialises:
 	// OpenMP threads make Tesseract slower, parallelism comes from workers.
-	cmd.Env = append(os.Environ(), envWorker+"=1", "OMP_THREAD_LIMIT=1",
+	// A worker needs no token or secret of the agent's (childenv).
+	cmd.Env = childenv.Environ(envWorker+"=1", "OMP_THREAD_LIMIT=1",
 		envLang+"="+p.lang, envTessdata+"="+p.tessdata)
 	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3, fd 4
 	stderr := &tailBuffer{max: 4 << 10}
