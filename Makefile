@@ -8,6 +8,7 @@ BIN       := bin/demoguard
 FUZZ_LOAD   ?= 8000x
 FUZZ_AMOUNT ?= 300000x
 FUZZ_MATCH  ?= 60000x
+FUZZ_HEADERS ?= 25000x
 # Minimising each new interesting input may take 60 s by default; CI wants
 # coverage, not minimal corpus entries.
 FUZZ_MIN    ?= 500x
@@ -20,7 +21,7 @@ export CGO_ENABLED := 1
 # One Tesseract thread per instance: OpenMP threads slow Tesseract down (see NOTES).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-watch vet clean
+.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-scan-memory bench-watch vet clean
 
 all: build
 
@@ -56,8 +57,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_LOAD) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZ_AMOUNT) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) -fuzzminimizetime=$(FUZZ_MIN) ./rules
+	$(GO) test -run='^$$' -fuzz='^FuzzHeaders$$' -fuzztime=$(FUZZ_HEADERS) -fuzzminimizetime=$(FUZZ_MIN) ./scanner/scan
 
-bench: bench-rules bench-scan bench-watch
+bench: bench-rules bench-scan bench-scan-memory bench-watch
 
 # Rule loading and matching: 10 names (baseline) against 100,000.
 bench-rules:
@@ -66,6 +68,11 @@ bench-rules:
 # demoguard scan against the naive tesseract CLI over the corpus, in one run.
 bench-scan: build test-deps
 	$(GO) run ./scanner/scan/bench -bin $(BIN)
+
+# Peak memory of scan over issue 13's inputs (4 x 100 MP PNG, a 9000x9000
+# GIF of 200 frames); BASELINE=path/to/old/demoguard measures it side by side.
+bench-scan-memory: build test-deps
+	$(GO) run ./scanner/scan/membench -bin $(BIN) -check $(if $(BASELINE),-baseline $(BASELINE))
 
 # Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
 SOAK ?= 30m
