@@ -91,7 +91,7 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		return &exitError{code: exitErr, msg: "scan: --max-megapixels, --max-pages and --max-inflight-megapixels must be positive"}
 	}
 
-	rs, err := loadRules(o.rules)
+	rs, err := loadRules(ctx, o.rules)
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}
@@ -155,11 +155,11 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	return nil
 }
 
-func loadRules(paths []string) (*rules.Ruleset, error) {
+func loadRules(ctx context.Context, paths []string) (*rules.Ruleset, error) {
 	if len(paths) == 0 {
 		return rules.Default()
 	}
-	return rules.Load(paths...)
+	return rules.LoadContext(ctx, paths...)
 }
 
 func writeScanReport(w io.Writer, format string, res *scan.Result, sc *scan.Scanner, rs *rules.Ruleset) error {
