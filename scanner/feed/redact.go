@@ -12,6 +12,9 @@ var (
 	coverMark = color.RGBA{110, 110, 116, 255}
 )
 
+// Apply covers box in img the way the feed covers a finding.
+func (mode Redact) Apply(img *image.RGBA, box image.Rectangle) { redact(img, box, mode) }
+
 // redact covers box (a finding, screen coordinates) in img. The box grows
 // by a margin first: anti-aliased edges of glyphs lie just outside OCR's
 // word boxes. Blur and pixelate scale with the box height (the text size),
