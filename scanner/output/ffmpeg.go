@@ -597,4 +597,3 @@ func (t *tail) String() string {
 	}
 	return strings.Join(ls, " | ")
 }
-
