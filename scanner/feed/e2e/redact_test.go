@@ -22,9 +22,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newEngine(t testing.TB) *ocr.Engine {
+func newEngine(t testing.TB) *ocr.Engine { return newEngineN(t, 1) }
+
+func newEngineN(t testing.TB, workers int) *ocr.Engine {
 	t.Helper()
-	eng, err := ocr.New(ocr.Options{Workers: 1})
+	eng, err := ocr.New(ocr.Options{Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}
