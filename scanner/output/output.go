@@ -183,17 +183,24 @@ func (q *queue) put(img *image.RGBA, pts time.Duration) bool {
 		}
 	}
 	fit(buf, img)
-	select {
-	case q.q <- frame{img: buf, pts: pts, at: time.Now()}:
-		return true
-	default:
-		// Only when the consumer is not taking frames and the queue got
-		// full between our steal and send (cannot happen with one Write at
-		// a time, kept for safety).
-		q.free <- buf
-		q.dropped.Add(1)
-		return false
+	fr := frame{img: buf, pts: pts, at: time.Now()}
+	for range 3 {
+		select {
+		case q.q <- fr:
+			return true
+		default:
+		}
+		// Queue full: the oldest queued frame makes room.
+		select {
+		case old := <-q.q:
+			q.dropped.Add(1)
+			q.release(old.img)
+		default: // the consumer just took one: try again
+		}
 	}
+	q.release(buf)
+	q.dropped.Add(1)
+	return false
 }
 
 // release gives a buffer back for reuse.

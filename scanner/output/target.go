@@ -120,7 +120,8 @@ func ParseTarget(s string) (Target, error) {
 		if _, ok := streamFormats[scheme]; !ok {
 			return bad("unknown URL scheme %q; use srt://, rtmp://, rtmps:// or udp://", u.Scheme)
 		}
-		if u.Host == "" {
+		// srt may listen (srt://:9000?mode=listener); the others send to a host.
+		if u.Hostname() == "" && scheme != "srt" {
 			return bad("the URL has no host")
 		}
 		if u.Port() == "" && (scheme == "srt" || scheme == "udp") {
