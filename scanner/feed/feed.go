@@ -254,7 +254,7 @@ func New(cfg Config) *Feed {
 	// being copied in and the one the compositor shows from.
 	perFrame := time.Second / time.Duration(cfg.FPS)
 	maxBuf := int((cfg.Delay+perFrame-1)/perFrame) + 3
-	return &Feed{cfg: cfg, maxBuf: maxBuf, verdicts: newVerdicts(cfg.MaxVerdicts), checking: true}
+	return &Feed{cfg: cfg, maxBuf: maxBuf, verdicts: newVerdicts(cfg.MaxVerdicts), checking: true, stats: Stats{Checking: true}}
 }
 
 // MaxFrames is how many frame buffers the feed may hold at once (the

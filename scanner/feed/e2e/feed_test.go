@@ -23,6 +23,7 @@ import (
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
 	"github.com/demoguard/demoguard/scanner/corpus"
 	"github.com/demoguard/demoguard/scanner/feed"
+	"github.com/demoguard/demoguard/scanner/ocr"
 	"github.com/demoguard/demoguard/scanner/output"
 	"github.com/demoguard/demoguard/scanner/xdamage"
 )
@@ -38,6 +39,7 @@ type recorder struct {
 	mu     sync.Mutex
 	writes map[int64]time.Time // slot → wall time of the write
 	fps    int
+	check  func(src string, img *image.RGBA, slot int64, wall time.Time)
 }
 
 func (r *recorder) Write(img *image.RGBA, pts time.Duration) bool {
@@ -47,7 +49,50 @@ func (r *recorder) Write(img *image.RGBA, pts time.Duration) bool {
 		r.writes[slot] = time.Now()
 	}
 	r.mu.Unlock()
+	// The frame carries its slot, so a decoded frame is tied to the time it
+	// shows even where ffmpeg fell behind on this shared machine and frames
+	// were dropped. The feed rebuilds its output frame every tick, so
+	// marking it is harmless.
+	if r.check != nil {
+		r.check("feed", img, slot, time.Now())
+	}
+	stamp(img, slot)
 	return r.Output.Write(img, pts)
+}
+
+// The stamp: stampBits blocks of stampPx×stampPx along the top-left edge,
+// white for 1, black for 0 (robust to H.264 at any quality).
+const (
+	stampBits = 24
+	stampPx   = 8
+)
+
+var stampRect = image.Rect(0, 0, stampBits*stampPx, stampPx)
+
+func stamp(img *image.RGBA, v int64) {
+	for b := range stampBits {
+		c := byte(0)
+		if v>>b&1 == 1 {
+			c = 255
+		}
+		for y := 0; y < stampPx; y++ {
+			for x := b * stampPx; x < (b+1)*stampPx; x++ {
+				o := img.PixOffset(x, y)
+				img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c, c, c, 255
+			}
+		}
+	}
+}
+
+func readStamp(img *image.RGBA) int64 {
+	var v int64
+	for b := range stampBits {
+		o := img.PixOffset(b*stampPx+stampPx/2, stampPx/2)
+		if img.Pix[o+1] > 128 {
+			v |= 1 << b
+		}
+	}
+	return v
 }
 
 type captureAdapter struct{ c *capture.X11 }
@@ -85,12 +130,13 @@ type rig struct {
 	out   output.Output
 	path  string
 	start time.Time
+	read  time.Time // when the feed left "checking"
 	stop  func()
 	fps   int
 	delay time.Duration
 }
 
-func startRig(t *testing.T, screen *image.RGBA, delay time.Duration) *rig {
+func startRig(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.Ruleset) *rig {
 	t.Helper()
 	disp := xtest.StartXvfb(t, fmt.Sprintf("%dx%dx24", screen.Rect.Dx(), screen.Rect.Dy()))
 	if err := xtest.SetRootImage(disp, screen); err != nil {
@@ -106,11 +152,7 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dw.Close() })
-	eng := newEngine2(t)
-	rs, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngineN(t, 2)
 	r := &rig{t: t, disp: disp, fps: 30, delay: delay}
 	r.path = filepath.Join(t.TempDir(), "feed.mkv")
 	tgt, err := output.ParseTarget(r.path)
@@ -118,7 +160,10 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration) *rig {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r.out, err = output.Open(ctx, tgt, output.Options{Width: screen.Rect.Dx(), Height: screen.Rect.Dy(), FPS: r.fps})
+	r.out, err = output.Open(ctx, tgt, output.Options{Width: screen.Rect.Dx(), Height: screen.Rect.Dy(), FPS: r.fps, Logf: t.Logf,
+		// Cheap and near-lossless: the test compares pixels, and the
+		// machine it runs on is shared.
+		Args: []string{"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-crf", "10", "-pix_fmt", "yuv444p"}})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -153,10 +198,18 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration) *rig {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	r.read = time.Now()
 	return r
 }
 
-func newEngine2(t *testing.T) scanner.Recognizer { return newEngineN(t, 2) }
+// corpusRules are the default pack plus the corpus's customer list.
+func corpusRules(t testing.TB) *rules.Ruleset {
+	rs, err := rules.Load("../../../testdata/corpus/rules.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
 
 // decode streams the file's frames (RGBA) to fn with their index.
 func decode(t *testing.T, path string, w, h int, fn func(k int, img *image.RGBA)) int {
@@ -217,134 +270,191 @@ type shownCard struct {
 	at          image.Point
 	rect        image.Rectangle
 	drawn, gone time.Time
-	firstShown  int // frame index, -1 none
-	baseAgain   int
+	shownAt     time.Time // wall time the feed first wrote the covered card
+	backAt      time.Time // wall time the feed first wrote the base there after it closed
 }
 
 // Encoding noise: the mean difference of an area that shows the same
-// pixels stays well under these (H.264, yuv420p, measured ~1–4).
-const (
-	sameTol = 9.0
-)
+// pixels stays well under this (measured ~0.5–3 with the test's encoder).
+const sameTol = 9.0
+
+// checker checks frames of the feed, as written (every frame, in process)
+// and as decoded from the file (the frames ffmpeg encoded, with OCR).
+type checker struct {
+	t     *testing.T
+	base  *image.RGBA
+	start time.Time
+	read  time.Time
+	slot  time.Duration
+	eng   *ocr.Engine // nil: pixels only
+	rs    *rules.Ruleset
+
+	// ref is the screen as the feed shows it once read: the base with its
+	// own findings covered (the dense screen has planted items too).
+	ref *image.RGBA
+
+	mu                       sync.Mutex
+	cards                    []*shownCard
+	frames, leakedFrames     int
+	leakedItems              int
+	unchangedBad             int
+	worstUnchanged, worstGap float64
+}
+
+func (c *checker) add(sc *shownCard) {
+	c.mu.Lock()
+	c.cards = append(c.cards, sc)
+	c.mu.Unlock()
+}
+
+// check checks frame img, which shows what was captured at slot k; wall is
+// when the feed wrote it (zero for decoded frames).
+func (c *checker) check(src string, img *image.RGBA, k int64, wall time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frames++
+	capt := c.start.Add(time.Duration(k) * c.slot)
+	if capt.Before(c.read) {
+		return // "checking"
+	}
+	if c.ref == nil {
+		c.ref = image.NewRGBA(img.Rect)
+		copy(c.ref.Pix, img.Pix)
+	}
+	var onScreen []image.Rectangle
+	leaked := false
+	for i, sc := range c.cards {
+		if capt.Before(sc.drawn.Add(-200*time.Millisecond)) || (!sc.gone.IsZero() && capt.After(sc.gone.Add(1500*time.Millisecond))) {
+			continue
+		}
+		onScreen = append(onScreen, sc.rect.Inset(-60))
+		showsBase := meanDiff(img, sc.rect, c.ref, image.Point{}, 2) < sameTol
+		for _, it := range sc.n.Items {
+			ib := itemRect(it).Add(sc.at)
+			if d := meanDiff(img, ib, sc.n.Image, sc.at, 1); d < sameTol {
+				leaked = true
+				c.leakedItems++
+				c.t.Errorf("%s frame %d (t=%v): card %d's %s item shown (pixel diff %.1f)", src, k, time.Duration(k)*c.slot, i, it.Kind, d)
+			}
+			if c.eng != nil && !showsBase {
+				lines, err := c.eng.RecognizeRegions(context.Background(), img, []image.Rectangle{ib.Inset(-12).Intersect(img.Rect)})
+				if err != nil {
+					c.t.Fatal(err)
+				}
+				if ok, why := legible(c.rs, lines, it, ib); ok {
+					leaked = true
+					c.leakedItems++
+					c.t.Errorf("%s frame %d: card %d's %s item legible to OCR (%s)", src, k, i, it.Kind, why)
+				}
+			}
+		}
+		if wall.IsZero() {
+			continue
+		}
+		if sc.shownAt.IsZero() && !showsBase && cardShown(img, sc) {
+			sc.shownAt = wall
+		}
+		if !sc.shownAt.IsZero() && sc.backAt.IsZero() && !sc.gone.IsZero() && capt.After(sc.gone) && showsBase {
+			sc.backAt = wall
+		}
+	}
+	if leaked {
+		c.leakedFrames++
+	}
+	// Everything away from the cards is the screen, within noise.
+	{
+		d := meanOutside(img, c.ref, append(onScreen, stampRect))
+		c.worstUnchanged = max(c.worstUnchanged, d)
+		if d > sameTol {
+			c.unchangedBad++
+			if c.unchangedBad < 5 {
+				c.t.Errorf("%s frame %d: the area away from cards differs from the screen (%.1f)", src, k, d)
+			}
+		}
+	}
+}
 
 // TestFeedNeverShowsPlantedItems is the zero-exposure test: notification
 // cards with planted items appear over a dense screen, each at a new
-// place with new text and theme; the feed goes to a file through ffmpeg,
-// and every decoded frame is checked.
+// place with new text and theme; the feed goes to a file through ffmpeg.
+// Every frame the feed writes is checked as written, and every frame of the
+// file is decoded and checked again, with OCR of the items' boxes.
 func TestFeedNeverShowsPlantedItems(t *testing.T) {
-	base := denseScreen(t)
-	r := startRig(t, base, feed.DefaultDelay)
-	eng := newEngine(t)
-	rs, _ := rules.Default()
-	var cards []*shownCard
+	// 1280×720 of the dense 1080p screen: the whole feed, OCR and ffmpeg
+	// share a 2-core machine with other work; the 1080p figures come from
+	// the benchmark.
+	base := crop(denseScreen(t), image.Rect(0, 0, 1280, 720))
+	rs := corpusRules(t)
+	r := startRig(t, base, feed.DefaultDelay, rs)
+	slot := time.Second / time.Duration(r.fps)
+	live := &checker{t: t, base: base, start: r.start, read: r.read, slot: slot, rs: rs}
+	r.rec.check = live.check
 	for i := range *cardsN {
 		n := corpus.NewNotification(11, i)
 		w, h := n.Image.Rect.Dx(), n.Image.Rect.Dy()
 		// New places: a walk over the screen, away from the edges.
 		x := 40 + (i*397)%(base.Rect.Dx()-w-80)
 		y := 40 + (i*263)%(base.Rect.Dy()-h-80)
-		c := &shownCard{n: n, at: image.Pt(x, y), rect: image.Rect(x, y, x+w, y+h), firstShown: -1, baseAgain: -1}
-		c.drawn = time.Now()
+		sc := &shownCard{n: n, at: image.Pt(x, y), rect: image.Rect(x, y, x+w, y+h)}
+		sc.drawn = time.Now()
+		live.add(sc)
 		win, err := xtest.ShowImage(r.disp, n.Image, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1500 * time.Millisecond)
-		c.gone = time.Now()
+		live.mu.Lock()
+		sc.gone = time.Now()
+		live.mu.Unlock()
 		win.Close()
-		time.Sleep(1200 * time.Millisecond)
-		cards = append(cards, c)
+		time.Sleep(1500 * time.Millisecond)
+		if testing.Verbose() {
+			t.Logf("card %d: pending %d, feed %+v, agent %+v", i, r.agent.Pending(), r.feed.Stats(), r.agent.Stats())
+		}
 	}
 	time.Sleep(r.delay + 200*time.Millisecond)
 	fst := r.feed.Stats()
 	ast := r.agent.Stats()
 	r.stop()
+	ost := r.out.Stats()
+	t.Logf("output: %+v", ost)
 
-	w, h := base.Rect.Dx(), base.Rect.Dy()
-	slot := time.Second / time.Duration(r.fps)
-	var leaked, unchangedBad, framesChecked int
-	var worstUnchanged float64
-	leakedFrames := map[int]bool{}
-	decode(t, r.path, w, h, func(k int, img *image.RGBA) {
-		framesChecked++
-		capt := r.start.Add(time.Duration(k) * slot) // capture time of what frame k shows
-		var onScreen []image.Rectangle
-		for i, c := range cards {
-			if capt.Before(c.drawn.Add(-200*time.Millisecond)) || capt.After(c.gone.Add(1200*time.Millisecond)) {
-				continue
-			}
-			onScreen = append(onScreen, c.rect.Inset(-60))
-			// Where the card is shown (not the base), are its items
-			// covered? Compare the card's pixels outside the items.
-			showsBase := meanDiff(img, c.rect, base, image.Point{}, 2) < sameTol
-			for _, it := range c.n.Items {
-				ib := itemRect(it).Add(c.at)
-				d := meanDiff(img, ib, c.n.Image, c.at, 1)
-				if d < sameTol {
-					leaked++
-					leakedFrames[k] = true
-					t.Errorf("frame %d (t=%v): card %d's %s item shown (pixel diff %.1f)", k, time.Duration(k)*slot, i, it.Kind, d)
-				}
-				if !showsBase {
-					lines, err := eng.RecognizeRegions(context.Background(), img, []image.Rectangle{ib.Inset(-12).Intersect(img.Rect)})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if ok, why := legible(rs, lines, it, ib); ok {
-						leaked++
-						leakedFrames[k] = true
-						t.Errorf("frame %d: card %d's %s item legible to OCR (%s)", k, i, it.Kind, why)
-					}
-				}
-			}
-			// The card as drawn, items aside: shown covered?
-			if c.firstShown < 0 && !showsBase && cardShown(img, c) {
-				c.firstShown = k
-			}
-			if c.firstShown >= 0 && c.baseAgain < 0 && capt.After(c.gone) && showsBase {
-				c.baseAgain = k
-			}
+	file := &checker{t: t, base: base, start: r.start, read: r.read, slot: slot, eng: newEngine(t), rs: rs, cards: live.cards, ref: live.ref}
+	lastSlot := int64(-1)
+	decode(t, r.path, base.Rect.Dx(), base.Rect.Dy(), func(_ int, img *image.RGBA) {
+		k := readStamp(img)
+		if k == lastSlot {
+			return // a slot ffmpeg repeated
 		}
-		// Everything away from the cards is the screen, within noise.
-		if !r.start.Add(time.Duration(k) * slot).Before(r.start) {
-			d := meanOutside(img, base, onScreen)
-			worstUnchanged = max(worstUnchanged, d)
-			if d > sameTol {
-				unchangedBad++
-				if unchangedBad < 5 {
-					t.Errorf("frame %d: the area away from cards differs from the screen (%.1f)", k, d)
-				}
-			}
-		}
+		lastSlot = k
+		file.check("file", img, k, time.Time{})
 	})
 	var lat []float64
-	for i, c := range cards {
-		if c.firstShown < 0 {
-			t.Errorf("card %d (%s theme) never shown covered in the feed", i, c.n.Theme)
+	for i, sc := range live.cards {
+		if sc.shownAt.IsZero() {
+			t.Errorf("card %d (%s theme) never shown covered in the feed", i, sc.n.Theme)
 			continue
 		}
-		r.rec.mu.Lock()
-		wt, ok := r.rec.writes[int64(c.firstShown)]
-		r.rec.mu.Unlock()
-		if ok {
-			l := wt.Sub(c.drawn)
-			lat = append(lat, float64(l.Milliseconds()))
-			if l > time.Second {
-				t.Errorf("card %d: covered card in the feed %v after it was drawn (> 1 s)", i, l)
-			}
+		l := sc.shownAt.Sub(sc.drawn)
+		lat = append(lat, float64(l.Milliseconds()))
+		if l > time.Second {
+			t.Errorf("card %d: covered card in the feed %v after it was drawn (> 1 s)", i, l)
 		}
-		if c.baseAgain < 0 {
+		if sc.backAt.IsZero() {
 			t.Errorf("card %d: its region did not return to the screen after the card closed", i)
-		} else if back := r.start.Add(time.Duration(c.baseAgain) * slot).Sub(c.gone); back > time.Second {
-			t.Errorf("card %d: back to the screen %v after it closed", i, back)
+		} else if back := sc.backAt.Sub(sc.gone); back > time.Second+r.delay {
+			t.Errorf("card %d: back to the screen in the feed %v after it closed", i, back)
 		}
 	}
 	slices.Sort(lat)
 	res := map[string]any{
-		"cards": len(cards), "frames_checked": framesChecked, "frames_leaked": len(leakedFrames), "items_leaked": leaked,
+		"cards": len(live.cards), "delay_ms": r.delay.Milliseconds(),
+		"feed_frames_checked": live.frames, "feed_frames_leaked": live.leakedFrames,
+		"file_frames_checked": file.frames, "file_frames_leaked": file.leakedFrames,
 		"frames_held": fst.HeldFrames, "frames_written": fst.Written, "frames_lost": fst.Lost,
+		"output_dropped": ost.Dropped, "output_written": ost.Written,
 		"card_to_covered_p50_ms": pctl(lat, 50), "card_to_covered_p95_ms": pctl(lat, 95), "card_to_covered_max_ms": pctl(lat, 100),
-		"delay_ms": r.delay.Milliseconds(), "worst_unchanged_diff": worstUnchanged,
+		"worst_unchanged_diff_feed": live.worstUnchanged, "worst_unchanged_diff_file": file.worstUnchanged,
 		"agent_frames": ast.Frames, "agent_changed_frames": ast.ChangedFrames,
 	}
 	b, _ := json.MarshalIndent(res, "", "  ")
@@ -352,8 +462,10 @@ func TestFeedNeverShowsPlantedItems(t *testing.T) {
 	if *resJSON != "" {
 		os.WriteFile(*resJSON, b, 0o644)
 	}
-	if framesChecked < int(time.Duration(*cardsN)*2700*time.Millisecond/slot)*8/10 {
-		t.Errorf("only %d frames in the file", framesChecked)
+	// The machine is shared: ffmpeg may fall behind and drop frames (the
+	// output counts them); the file must still hold a fair share.
+	if want := int(time.Duration(*cardsN) * 3 * time.Second / slot / 5); file.frames < want {
+		t.Errorf("only %d distinct frames in the file (want at least %d)", file.frames, want)
 	}
 }
 
@@ -406,6 +518,14 @@ func meanOutside(img, base *image.RGBA, skip []image.Rectangle) float64 {
 		}
 	}
 	return sum / max(n, 1)
+}
+
+func crop(img *image.RGBA, r image.Rectangle) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := 0; y < r.Dy(); y++ {
+		copy(out.Pix[y*out.Stride:(y+1)*out.Stride], img.Pix[img.PixOffset(r.Min.X, r.Min.Y+y):])
+	}
+	return out
 }
 
 func pctl(v []float64, p float64) float64 {

@@ -82,10 +82,7 @@ func itemRect(it corpus.Item) image.Rectangle {
 // be unreadable.
 func TestBlurAndPixelateUnreadable(t *testing.T) {
 	eng := newEngine(t)
-	rs, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := corpusRules(t)
 	n := 30
 	if testing.Short() {
 		n = 10
