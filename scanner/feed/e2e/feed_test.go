@@ -293,12 +293,12 @@ type checker struct {
 	// own findings covered (the dense screen has planted items too).
 	ref *image.RGBA
 
-	mu                       sync.Mutex
-	cards                    []*shownCard
-	frames, leakedFrames     int
-	leakedItems              int
-	unchangedBad             int
-	worstUnchanged, worstGap float64
+	mu                   sync.Mutex
+	cards                []*shownCard
+	frames, leakedFrames int
+	leakedItems          int
+	unchangedBad         int
+	worstUnchanged       float64
 }
 
 func (c *checker) add(sc *shownCard) {
