@@ -18,13 +18,15 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/feed"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
 	"github.com/demoguard/demoguard/scanner/output"
+	"github.com/demoguard/demoguard/scanner/watch"
 	"github.com/demoguard/demoguard/scanner/xdamage"
 )
 
@@ -95,36 +97,17 @@ func readStamp(img *image.RGBA) int64 {
 	return v
 }
 
-type captureAdapter struct{ c *capture.X11 }
-
-func (a captureAdapter) CaptureInto(d scanner.Display, dst *image.RGBA) (*image.RGBA, error) {
-	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
-}
-
-func (a captureAdapter) Displays() ([]scanner.Display, error) {
-	ds, err := a.c.Displays()
-	out := make([]scanner.Display, len(ds))
-	for i, d := range ds {
-		out[i] = scanner.Display{Index: d.Index, Bounds: d.Bounds}
-	}
-	return out, err
-}
-
-func (a captureAdapter) Capture(d scanner.Display) (*image.RGBA, error) {
-	return a.c.Capture(capture.Display{Index: d.Index, Bounds: d.Bounds})
-}
-
 type nullSink struct{}
 
-func (nullSink) Emit(scanner.Event) {}
-func (nullSink) Close() error       { return nil }
+func (nullSink) Emit(event.Event) {}
+func (nullSink) Close() error     { return nil }
 
 // rig is a real watch with a feed into a file: Xvfb, DAMAGE, OCR workers,
 // the default rules, ffmpeg.
 type rig struct {
 	t     *testing.T
 	disp  string
-	agent *scanner.Agent
+	agent *agent.Agent
 	feed  *feed.Feed
 	rec   *recorder
 	out   output.Output
@@ -171,9 +154,9 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.R
 	r.rec = &recorder{Output: r.out, writes: map[int64]time.Time{}, fps: r.fps}
 	r.start = time.Now()
 	r.feed = feed.New(feed.Config{Delay: delay, FPS: r.fps, Out: r.rec, Checking: output.CheckingFrame, Start: r.start})
-	r.agent = scanner.New(scanner.Config{
-		Capturer: captureAdapter{cp}, Recognizer: eng, Sink: nullSink{}, Display: -1,
-		Rules:   func() scanner.Matcher { return rs },
+	r.agent = agent.New(agent.Config{
+		Capturer: watch.Capturer(cp), Recognizer: eng, Sink: nullSink{}, Display: -1,
+		Rules:   func() agent.Matcher { return rs },
 		Changes: dw, MinConf: 0.5, Workers: 2, MaxCPU: 1.5,
 		Interval: time.Second / time.Duration(r.fps),
 		Feed:     r.feed, FeedDisplay: 0,

@@ -12,8 +12,8 @@ import (
 	"unicode"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner/corpus"
 	"github.com/demoguard/demoguard/scanner/feed"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
 )
 
