@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/demoguard/demoguard/scanner/actions"
 	"github.com/demoguard/demoguard/scanner/agent"
+	"github.com/demoguard/demoguard/scanner/feed"
+	"github.com/demoguard/demoguard/scanner/output"
 )
 
 // Raw is watch's settings as given: the [watch] table of the config file
@@ -42,6 +45,13 @@ type Raw struct {
 	Hub           string        `toml:"hub"`
 	Room          string        `toml:"room"`
 	Token         string        `toml:"token"`
+	// The audience feed (README, "The audience feed").
+	Output     string        `toml:"output"`
+	Delay      time.Duration `toml:"delay"`
+	Pending    string        `toml:"pending"`
+	Redact     string        `toml:"redact"`
+	OutputFPS  int           `toml:"output_fps"`
+	OutputArgs string        `toml:"output_args"`
 
 	// Config is the config file (a flag only).
 	Config string `toml:"-"`
@@ -79,6 +89,11 @@ func Defaults() Raw {
 		MinConf:  0.5,
 		Lang:     "eng",
 		Workers:  min(2, runtime.NumCPU()),
+
+		Delay:     feed.DefaultDelay,
+		Pending:   "hold",
+		Redact:    "black",
+		OutputFPS: feed.DefaultFPS,
 	}
 }
 
@@ -104,6 +119,12 @@ func (r *Raw) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.Hub, "hub", r.Hub, "push events and a heartbeat to the AV booth hub at `URL` (needs --room)")
 	fs.StringVar(&r.Room, "room", r.Room, "this agent's `NAME` on the hub, e.g. \"Hall A\" (needs --hub)")
 	fs.StringVar(&r.Token, "token", r.Token, "token for the presenter page and the hub (or $DEMOGUARD_TOKEN; with --hub also $DEMOGUARD_HUB_TOKEN); the page generates one when needed")
+	fs.StringVar(&r.Output, "output", r.Output, "show the audience a delayed, checked feed of one display: window, window:N (full screen on monitor N), a file (talk.mkv), a stream (srt://, rtmp://, udp://) or /dev/videoN")
+	fs.DurationVar(&r.Delay, "delay", r.Delay, "how long the feed lags the screen, for reading what changed (more than 0, at most 5s)")
+	fs.StringVar(&r.Pending, "pending", r.Pending, "a changed region not read when due: hold (show its last checked pixels), blur, or show (fail-closed off)")
+	fs.StringVar(&r.Redact, "redact", r.Redact, "how findings are covered in the feed: black, blur or pixelate")
+	fs.IntVar(&r.OutputFPS, "output-fps", r.OutputFPS, "frames per second of the feed (files and streams run at this constant rate)")
+	fs.StringVar(&r.OutputArgs, "output-args", r.OutputArgs, "ffmpeg encoder options replacing the defaults, e.g. \"-c:v libx264 -preset ultrafast -crf 23\"")
 	fs.StringVar(&r.Config, "config", r.Config, "config `FILE` with a [watch] table (default "+DefaultConfigPath()+" if it exists)")
 }
 
@@ -249,6 +270,13 @@ type Config struct {
 	Hub, Room     string
 	Token         string
 	Actions       actions.Config
+	// The audience feed: Output nil when there is none.
+	Output     *output.Target
+	Delay      time.Duration
+	Pending    feed.Pending
+	Redact     feed.Redact
+	OutputFPS  int
+	OutputArgs []string
 
 	// Stdout receives JSON events; Stderr the start-up lines, warnings and
 	// text events. Nil: discarded.
@@ -316,5 +344,43 @@ func (r Raw) Validate() (Config, error) {
 	if r.Salt != "" {
 		c.Salt = []byte(r.Salt)
 	}
+	if err := r.validateFeed(&c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// validateFeed checks the audience feed's settings. The target is parsed
+// here (a file that exists or cannot be written, an unknown URL scheme);
+// the display and monitor are checked by Run once the displays are known,
+// still before anything starts.
+func (r Raw) validateFeed(c *Config) error {
+	var err error
+	if err = feed.CheckDelay(r.Delay); err != nil {
+		return err
+	}
+	if c.Pending, err = feed.ParsePending(r.Pending); err != nil {
+		return err
+	}
+	if c.Redact, err = feed.ParseRedact(r.Redact); err != nil {
+		return err
+	}
+	if r.OutputFPS < 1 || r.OutputFPS > 120 {
+		return fmt.Errorf("--output-fps %d: want 1 to 120", r.OutputFPS)
+	}
+	c.Delay, c.OutputFPS, c.OutputArgs = r.Delay, r.OutputFPS, strings.Fields(r.OutputArgs)
+	if r.Output == "" {
+		return nil
+	}
+	t, err := output.ParseTarget(r.Output)
+	if err != nil {
+		return err
+	}
+	if t.Kind != output.KindWindow {
+		if _, err := exec.LookPath("ffmpeg"); err != nil {
+			return fmt.Errorf("--output %s: ffmpeg not found (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)", r.Output)
+		}
+	}
+	c.Output = &t
+	return nil
 }
