@@ -1,7 +1,9 @@
 package feed
 
 import (
+	"hash/maphash"
 	"image"
+	"slices"
 	"time"
 )
 
@@ -107,6 +109,12 @@ func (f *Feed) tick(now time.Time) {
 		// reload, a finding that needs a second line) covers them now.
 		p.dyn = f.covers(last.pieces, last.img.Rect, nil)
 	}
+	if !f.checking {
+		for _, b := range append(p.bake, p.dyn...) {
+			f.remember(last.img, b)
+		}
+		p.dyn = f.recall(last.img, p.dyn)
+	}
 	p.write = !due.Before(f.cfg.Start)
 	f.mu.Unlock()
 
@@ -147,6 +155,62 @@ func (f *Feed) tick(now time.Time) {
 		f.stats.HeldFrames += wrote
 	}
 	f.mu.Unlock()
+}
+
+// maxRemembered bounds the finding boxes remembered by their pixels.
+const maxRemembered = 1024
+
+// remember keeps a covered finding box with the hash of its pixels, so
+// that it stays covered wherever those exact pixels are at that place
+// again, whatever the agent's pieces there are later (a card that hid half
+// of a name and closed: the half under it is read alone and clean, but the
+// name's pixels are back). Called with f.mu held.
+func (f *Feed) remember(img *image.RGBA, b image.Rectangle) {
+	b = b.Intersect(img.Rect)
+	if b.Empty() {
+		return
+	}
+	h := pixelHash(img, b)
+	if old, ok := f.memory[b]; ok && old == h {
+		return
+	}
+	if f.memory == nil {
+		f.memory = map[image.Rectangle]uint64{}
+	}
+	if _, ok := f.memory[b]; !ok {
+		f.memOrder = append(f.memOrder, b)
+	}
+	f.memory[b] = h
+	for len(f.memOrder) > maxRemembered {
+		delete(f.memory, f.memOrder[0])
+		f.memOrder = f.memOrder[1:]
+	}
+}
+
+// recall adds to covers the remembered boxes whose pixels are in img.
+// Called with f.mu held.
+func (f *Feed) recall(img *image.RGBA, covers []image.Rectangle) []image.Rectangle {
+	for _, b := range f.memOrder {
+		if !b.In(img.Rect) || slices.Contains(covers, b) {
+			continue
+		}
+		if pixelHash(img, b) == f.memory[b] {
+			covers = append(covers, b)
+		}
+	}
+	return covers
+}
+
+var hashSeed = maphash.MakeSeed()
+
+func pixelHash(img *image.RGBA, r image.Rectangle) uint64 {
+	var h maphash.Hash
+	h.SetSeed(hashSeed)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		o := img.PixOffset(r.Min.X, y)
+		h.Write(img.Pix[o : o+4*r.Dx()])
+	}
+	return h.Sum64()
 }
 
 // release returns a frame's buffer for reuse. Called with f.mu held.

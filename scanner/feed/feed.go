@@ -206,6 +206,8 @@ type Feed struct {
 	checking bool
 	gen      int // resetGen the shown frame belongs to
 	ptr      []ptrSample
+	memory   map[image.Rectangle]uint64 // covered finding boxes by their pixels
+	memOrder []image.Rectangle
 }
 
 type frame struct {

@@ -413,3 +413,40 @@ func TestParse(t *testing.T) {
 		t.Error("valid delay refused")
 	}
 }
+
+// TestFindingRememberedByPixels: a card hides half of a line with a finding
+// and closes; the agent re-reads only the half that was under the card and
+// finds it clean (the name is cut). The line's pixels are back, so the
+// finding is covered again.
+func TestFindingRememberedByPixels(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := newScreen()
+	line := s.pieces[2].Rect // 10,50 - 200,62
+	h.f.Frame(s.img, h.now, []Region{{Rect: s.img.Rect, Pieces: s.pieces}})
+	h.f.Read([]uint64{100, 101, 102, 103, 104})
+	h.f.Matched([]image.Rectangle{line}, image.Point{})
+	h.advance(300 * time.Millisecond)
+	if !coveredAt(h.sink.lastFrame(t), line) {
+		t.Fatal("finding not covered")
+	}
+	// A card over the right half of the line.
+	s2 := s.clone()
+	cr := image.Rect(120, 40, 300, 90)
+	rg := s2.card(cr, 300, 301)
+	h.f.Frame(s2.img, h.now, []Region{rg})
+	h.f.Read([]uint64{300, 301})
+	h.f.Matched(nil, image.Point{})
+	h.advance(300 * time.Millisecond)
+	// It closes: the region under it is read as a new piece, clean.
+	half := image.Rect(120, 50, 200, 62)
+	h.f.Frame(s.img, h.now, []Region{{Rect: cr, Pieces: []Piece{{Rect: half, Key: 555, Read: true}}}})
+	h.f.Matched(nil, image.Point{})
+	h.advance(300 * time.Millisecond)
+	if !coveredAt(h.sink.lastFrame(t), half) {
+		t.Error("the half of the finding that was under the card is shown")
+	}
+}
+
+func coveredAt(img *image.RGBA, r image.Rectangle) bool {
+	return img.RGBAAt(r.Min.X+r.Dx()/2, r.Min.Y+r.Dy()/2) == coverFill
+}

@@ -155,9 +155,9 @@ func TestWindowAreaMasked(t *testing.T) {
 type boundsOut image.Rectangle
 
 func (b boundsOut) Write(*image.RGBA, time.Duration) bool { return true }
-func (b boundsOut) Stats() output.Stats                    { return output.Stats{} }
-func (b boundsOut) Close() error                           { return nil }
-func (b boundsOut) Bounds() image.Rectangle                { return image.Rectangle(b) }
+func (b boundsOut) Stats() output.Stats                   { return output.Stats{} }
+func (b boundsOut) Close() error                          { return nil }
+func (b boundsOut) Bounds() image.Rectangle               { return image.Rectangle(b) }
 
 // TestStatusLine: event lines clear the status line first and it is drawn
 // again after them.

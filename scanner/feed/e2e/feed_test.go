@@ -489,27 +489,25 @@ func cardShown(img *image.RGBA, c *shownCard) bool {
 	return n > 0 && sum/n < sameTol
 }
 
-// meanOutside is the mean difference between img and base outside the
-// given areas, on a coarse grid.
+// meanOutside is the largest mean difference between img and base over
+// 32×32 tiles lying outside the given areas: local, so one uncovered word
+// shows, not averaged away over the screen.
 func meanOutside(img, base *image.RGBA, skip []image.Rectangle) float64 {
-	var sum, n float64
-	for y := 0; y < img.Rect.Dy(); y += 3 {
-	px:
-		for x := 0; x < img.Rect.Dx(); x += 3 {
-			p := image.Pt(x, y)
+	const tile = 32
+	worst := 0.0
+	for ty := 0; ty+tile <= img.Rect.Dy(); ty += tile {
+	tiles:
+		for tx := 0; tx+tile <= img.Rect.Dx(); tx += tile {
+			r := image.Rect(tx, ty, tx+tile, ty+tile)
 			for _, s := range skip {
-				if p.In(s) {
-					continue px
+				if r.Overlaps(s) {
+					continue tiles
 				}
 			}
-			a, b := img.PixOffset(x, y), base.PixOffset(x, y)
-			for ch := 0; ch < 3; ch++ {
-				sum += math.Abs(float64(img.Pix[a+ch]) - float64(base.Pix[b+ch]))
-				n++
-			}
+			worst = max(worst, meanDiff(img, r, base, image.Point{}, 2))
 		}
 	}
-	return sum / max(n, 1)
+	return worst
 }
 
 func crop(img *image.RGBA, r image.Rectangle) *image.RGBA {
