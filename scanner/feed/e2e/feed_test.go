@@ -54,13 +54,14 @@ func (r *recorder) Write(img *image.RGBA, pts time.Duration) bool {
 	if _, ok := r.writes[slot]; !ok {
 		r.writes[slot] = time.Now()
 	}
+	check := r.check
 	r.mu.Unlock()
 	// The frame carries its slot, so a decoded frame is tied to the time it
 	// shows even where ffmpeg fell behind on this shared machine and frames
 	// were dropped. The feed rebuilds its output frame every tick, so
 	// marking it is harmless.
-	if r.check != nil {
-		r.check("feed", img, slot, time.Now())
+	if check != nil {
+		check("feed", img, slot, time.Now())
 	}
 	stamp(img, slot)
 	return r.Output.Write(img, pts)
@@ -124,8 +125,29 @@ type rig struct {
 }
 
 func startRig(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.Ruleset) *rig {
+	return startRigWith(t, screen, delay, rs, rigOpts{})
+}
+
+// rigOpts vary the rig: a wider X screen split into monitors (the fed
+// display is monitor 0, as large as screen) and another target.
+type rigOpts struct {
+	xscreen  image.Point
+	monitors []image.Rectangle
+	target   string
+}
+
+func startRigWith(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.Ruleset, o rigOpts) *rig {
 	t.Helper()
-	disp := xtest.StartXvfb(t, fmt.Sprintf("%dx%dx24", screen.Rect.Dx(), screen.Rect.Dy()))
+	xs := screen.Rect.Size()
+	if o.xscreen != (image.Point{}) {
+		xs = o.xscreen
+	}
+	disp := xtest.StartXvfb(t, fmt.Sprintf("%dx%dx24", xs.X, xs.Y))
+	if len(o.monitors) > 0 {
+		if _, err := xtest.SplitMonitors(disp, o.monitors...); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := xtest.SetRootImage(disp, screen); err != nil {
 		t.Fatal(err)
 	}
@@ -142,12 +164,15 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.R
 	eng := newEngineN(t, 2)
 	r := &rig{t: t, disp: disp, fps: 30, delay: delay}
 	r.path = filepath.Join(t.TempDir(), "feed.mkv")
+	if o.target != "" {
+		r.path = o.target
+	}
 	tgt, err := output.ParseTarget(r.path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r.out, err = output.Open(ctx, tgt, output.Options{Width: screen.Rect.Dx(), Height: screen.Rect.Dy(), FPS: r.fps, Logf: t.Logf,
+	r.out, err = output.Open(ctx, tgt, output.Options{Width: screen.Rect.Dx(), Height: screen.Rect.Dy(), FPS: r.fps, Logf: t.Logf, Display: disp, Monitors: o.monitors,
 		// Cheap and near-lossless: the test compares pixels, and the
 		// machine it runs on is shared.
 		Args: []string{"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-crf", "10", "-pix_fmt", "yuv444p"}})
@@ -159,7 +184,7 @@ func startRig(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rules.R
 	r.start = time.Now()
 	r.feed = feed.New(feed.Config{Delay: delay, FPS: r.fps, Out: r.rec, Checking: output.CheckingFrame, Start: r.start})
 	r.agent = agent.New(agent.Config{
-		Capturer: watch.Capturer(cp), Recognizer: eng, Sink: nullSink{}, Display: -1,
+		Capturer: watch.Capturer(cp), Recognizer: eng, Sink: nullSink{}, Display: 0,
 		Rules:   func() agent.Matcher { return rs },
 		Changes: dw, MinConf: 0.5, Workers: 2, MaxCPU: 1.5,
 		Interval: time.Second / time.Duration(r.fps),
@@ -375,7 +400,9 @@ func TestFeedNeverShowsPlantedItems(t *testing.T) {
 	r := startRig(t, base, feed.DefaultDelay, rs)
 	slot := time.Second / time.Duration(r.fps)
 	live := &checker{t: t, base: base, start: r.start, read: r.read, slot: slot, rs: rs}
+	r.rec.mu.Lock()
 	r.rec.check = live.check
+	r.rec.mu.Unlock()
 	for i := range *cardsN {
 		n := corpus.NewNotification(11, i)
 		w, h := n.Image.Rect.Dx(), n.Image.Rect.Dy()
