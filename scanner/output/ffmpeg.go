@@ -688,6 +688,11 @@ func (f *ffmpegOut) Close() error {
 
 func (f *ffmpegOut) Bounds() image.Rectangle { return image.Rectangle{} }
 
+// ChildPID is the running ffmpeg's process id (0 while none runs), so the
+// caller can report ffmpeg's CPU separately from its own. Reach it with a
+// type assertion to interface{ ChildPID() int }.
+func (f *ffmpegOut) ChildPID() int { return int(f.pid.Load()) }
+
 // tail keeps the last lines written to it (ffmpeg's stderr): always
 // drained, so ffmpeg never stalls on a full pipe, and bounded.
 type tail struct {
