@@ -102,10 +102,19 @@ func (f *ffmpegOut) args() []string {
 		a = append(a, "-n") // never overwrite, even if the name appeared since ParseTarget
 	}
 	a = append(a, "-f", "rawvideo", "-pix_fmt", "rgba",
-		"-video_size", fmt.Sprintf("%dx%d", f.w, f.h), "-framerate", fps, "-i", "pipe:0", "-an")
+		"-video_size", fmt.Sprintf("%dx%d", f.w, f.h), "-framerate", fps, "-i", "pipe:0")
+	// No -an: --output-args may bring an audio input of their own.
 	enc := f.o.Args
 	if enc == nil {
 		enc = defaultEncoder(f.t, f.o.FPS)
+		if isRTMP(f.t) {
+			// Streaming services expect an audio track in RTMP (some
+			// refuse or mis-time video-only streams): silence, as OBS
+			// sends with no source. The room's sound reaches the stream
+			// through the AV desk, not through demoguard.
+			a = append(a, "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100")
+			enc = append(enc, "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "128k", "-shortest")
+		}
 	}
 	a = append(a, enc...)
 	if !slices.Contains(enc, "-f") {
@@ -138,6 +147,10 @@ func defaultEncoder(t Target, fps int) []string {
 	// file; the presenter's laptop is short of CPU, not of disk.
 	return []string{"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
 		"-crf", "20", "-pix_fmt", "yuv420p", "-g", g}
+}
+
+func isRTMP(t Target) bool {
+	return t.Kind == KindStream && (strings.HasPrefix(strings.ToLower(t.URL), "rtmp://") || strings.HasPrefix(strings.ToLower(t.URL), "rtmps://"))
 }
 
 // muxerArgs picks the container. MP4 is written fragmented: +faststart

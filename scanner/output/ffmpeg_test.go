@@ -234,7 +234,8 @@ func TestFFmpegArgs(t *testing.T) {
 		{Target{Kind: KindFile, Path: "a.mkv"}, nil, []string{"-n", "libx264", "-tune zerolatency", "-pix_fmt yuv420p", "-f matroska a.mkv"}, nil},
 		{Target{Kind: KindFile, Path: "a.mp4"}, nil, []string{"+frag_keyframe+empty_moov", "-f mp4 a.mp4"}, []string{"faststart"}},
 		{Target{Kind: KindStream, URL: "srt://h:1"}, nil, []string{"-tune zerolatency", "-maxrate", "-f mpegts srt://h:1"}, []string{" -n "}},
-		{Target{Kind: KindStream, URL: "rtmp://h/app"}, nil, []string{"-f flv rtmp://h/app"}, nil},
+		{Target{Kind: KindStream, URL: "rtmp://h/app"}, nil, []string{"-i pipe:0 -f lavfi -i anullsrc", "-c:a aac", "-f flv rtmp://h/app"}, nil},
+		{Target{Kind: KindStream, URL: "rtmp://h/app"}, []string{"-c:v", "libx264"}, []string{"-c:v libx264 -f flv rtmp://h/app"}, []string{"anullsrc"}},
 		{Target{Kind: KindDevice, Path: "/dev/video3"}, nil, []string{"-pix_fmt yuv420p -f v4l2 /dev/video3"}, []string{"libx264"}},
 		{Target{Kind: KindFile, Path: "a.mkv"}, []string{"-c:v", "libx265"}, []string{"-c:v libx265 -f matroska"}, []string{"libx264", "zerolatency"}},
 		{Target{Kind: KindStream, URL: "udp://h:1"}, []string{"-c:v", "mpeg2video", "-f", "mpegts"}, []string{"-c:v mpeg2video -f mpegts udp://h:1"}, []string{"-f mpegts -f"}},
@@ -255,6 +256,32 @@ func TestFFmpegArgs(t *testing.T) {
 				t.Errorf("%v args %v: %q present in%s", c.t, c.args, a, got)
 			}
 		}
+	}
+}
+
+// TestRTMPArgsRun runs the RTMP defaults for real, into an FLV file in
+// place of the server: ffmpeg accepts them and the result has H.264 video
+// and an AAC (silent) audio track.
+func TestRTMPArgsRun(t *testing.T) {
+	f := &ffmpegOut{t: Target{Kind: KindStream, URL: "rtmp://127.0.0.1/live/key"}, o: Options{FPS: 10}, w: 64, h: 48}
+	args := f.args()
+	path := filepath.Join(t.TempDir(), "rtmp.flv")
+	args[len(args)-1] = path
+	cmd := exec.Command("ffmpeg", args...)
+	var raw bytes.Buffer
+	for i := range 10 {
+		raw.Write(testFrame(64, 48, i).Pix)
+	}
+	cmd.Stdin = &raw
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(string(out)); !slices.Equal(got, []string{"h264", "aac"}) {
+		t.Errorf("streams %q, want h264 and aac", got)
 	}
 }
 
