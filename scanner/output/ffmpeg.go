@@ -265,6 +265,7 @@ func (f *ffmpegOut) run(s *session) {
 				break
 			}
 			f.setErr(err)
+			f.o.Logf("%v", err)
 			failures++
 			if !f.sleep(backoff(failures, minBackoff, maxBackoff)) {
 				f.q.discard()
@@ -611,9 +612,11 @@ func (f *ffmpegOut) finish(s *session, graceful bool) {
 		return
 	case <-time.After(2 * time.Second):
 	}
-	f.mu.Lock()
-	f.killed = true
-	f.mu.Unlock()
+	if graceful {
+		f.mu.Lock()
+		f.killed = true // for Close's error
+		f.mu.Unlock()
+	}
 	s.cmd.Process.Kill()
 	<-s.exited
 }

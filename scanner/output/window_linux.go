@@ -40,6 +40,7 @@ type window struct {
 	cancel context.CancelFunc
 	flush  chan struct{}
 	redraw chan struct{}
+	moved  chan struct{} // ask the bounds updater to look again
 	mapped chan struct{} // closed at the first MapNotify
 	done   chan struct{} // render loop ended
 	evDone chan struct{} // event loop ended
@@ -69,7 +70,7 @@ func openWindow(ctx context.Context, t Target, o Options) (*window, error) {
 		return fail(err)
 	}
 	w := &window{t: t, o: o, x: x, setup: setup, scr: scr, q: newQueue(o.Width, o.Height),
-		flush: make(chan struct{}), redraw: make(chan struct{}, 1), mapped: make(chan struct{}),
+		flush: make(chan struct{}), redraw: make(chan struct{}, 1), moved: make(chan struct{}, 1), mapped: make(chan struct{}),
 		done: make(chan struct{}), evDone: make(chan struct{})}
 	if err := w.checkFormat(); err != nil {
 		x.Close()
@@ -120,6 +121,7 @@ func openWindow(ctx context.Context, t Target, o Options) (*window, error) {
 	}
 	w.updateBounds()
 	go w.render()
+	go w.trackBounds()
 	return w, nil
 }
 
@@ -266,7 +268,7 @@ func (w *window) events() {
 				w.mu.Lock()
 				w.size = image.Pt(int(e.Width), int(e.Height))
 				w.mu.Unlock()
-				go w.updateBounds() // a round trip: not on the event loop
+				w.boundsChanged()
 				w.poke()
 			}
 		case xproto.MapNotifyEvent:
@@ -278,7 +280,7 @@ func (w *window) events() {
 					mappedOnce = true
 					close(w.mapped)
 				} else {
-					go w.updateBounds()
+					w.boundsChanged()
 				}
 			}
 		case xproto.UnmapNotifyEvent:
@@ -311,6 +313,29 @@ func (w *window) events() {
 	}
 }
 
+// boundsChanged wakes trackBounds: the round trips are not made on the
+// event loop, and one goroutine makes them in order, so a burst of moves
+// (a drag) cannot leave an older answer last.
+func (w *window) boundsChanged() {
+	select {
+	case w.moved <- struct{}{}:
+	default:
+	}
+}
+
+func (w *window) trackBounds() {
+	for {
+		select {
+		case <-w.moved:
+			w.updateBounds()
+		case <-w.ctx.Done():
+			return
+		case <-w.flush:
+			return
+		}
+	}
+}
+
 func (w *window) poke() {
 	select {
 	case w.redraw <- struct{}{}:
@@ -338,9 +363,15 @@ func (w *window) updateBounds() {
 	w.mu.Unlock()
 }
 
+// fail records the output's end; only the first cause is reported (a dead
+// X server fails both the event and the render loop).
 func (w *window) fail(err error, restarting bool) {
 	err = fmt.Errorf("output %s: %w", w.t, err)
 	w.mu.Lock()
+	if w.err != nil {
+		w.mu.Unlock()
+		return
+	}
 	w.err = err
 	w.mu.Unlock()
 	w.q.closed.Store(true)
