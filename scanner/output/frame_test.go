@@ -1,6 +1,7 @@
 package output
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"testing"
@@ -98,4 +99,24 @@ func TestCheckingFrame(t *testing.T) {
 	if c := CheckingFrame(3, 1); c.Rect.Dx() != 3 || c.RGBAAt(1, 0) != checkingBG {
 		t.Errorf("tiny checking frame wrong")
 	}
+}
+
+// BenchmarkToBGRX: the window's per-frame conversion, 1080p at 1:1 and
+// scaled to a 1280×720 window.
+func BenchmarkToBGRX(b *testing.B) {
+	src := testFrame(1920, 1080, 3)
+	for _, sz := range []image.Point{{1920, 1080}, {1280, 720}} {
+		b.Run(fmt.Sprintf("%dx%d", sz.X, sz.Y), func(b *testing.B) {
+			dst := make([]byte, sz.X*sz.Y*4)
+			for b.Loop() {
+				toBGRX(dst, sz.X, sz.Y, src)
+			}
+		})
+	}
+	b.Run("Write-copy", func(b *testing.B) {
+		dst := image.NewRGBA(src.Rect)
+		for b.Loop() {
+			fit(dst, src)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
@@ -142,12 +143,21 @@ func (w *window) checkFormat() error {
 			}
 		}
 	}
+	if !hostLittleEndian {
+		return errors.New("window targets need a little-endian machine")
+	}
 	if bpp != 32 || v == nil || v.RedMask != 0xff0000 || v.GreenMask != 0xff00 || v.BlueMask != 0xff ||
 		w.setup.ImageByteOrder != xproto.ImageOrderLSBFirst {
 		return fmt.Errorf("the X server's pixel format (depth %d, %d bits per pixel) is not supported; use a 24-bit TrueColor display", w.scr.RootDepth, bpp)
 	}
 	return nil
 }
+
+// hostLittleEndian: toBGRX reads pixels as native 32-bit words.
+var hostLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // monitors asks the X server for the monitors, numbered as capture numbers
 // displays (and so as --display).
@@ -511,16 +521,19 @@ func toBGRX(dst []byte, w, h int, img *image.RGBA) {
 		row := img.Pix[so : so+sw*4]
 		do := ((in.Min.Y+j)*w + in.Min.X) * 4
 		out := dst[do : do+in.Dx()*4]
+		// As 32-bit words (little-endian host and server, checked at
+		// Open): RGBA in memory is 0xAABBGGRR, BGRX is 0x00RRGGBB.
+		src32 := unsafe.Slice((*uint32)(unsafe.Pointer(&row[0])), sw)
+		out32 := unsafe.Slice((*uint32)(unsafe.Pointer(&out[0])), in.Dx())
 		if same {
-			for i := 0; i+4 <= len(row); i += 4 {
-				v := binary.LittleEndian.Uint32(row[i:])
-				binary.LittleEndian.PutUint32(out[i:], v&0x0000ff00|v>>16&0xff|(v&0xff)<<16)
+			for i, v := range src32 {
+				out32[i] = v&0x0000ff00 | v>>16&0xff | (v&0xff)<<16
 			}
 			continue
 		}
 		for i, sx := range xs {
-			v := binary.LittleEndian.Uint32(row[sx*4:])
-			binary.LittleEndian.PutUint32(out[i*4:], v&0x0000ff00|v>>16&0xff|(v&0xff)<<16)
+			v := src32[sx]
+			out32[i] = v&0x0000ff00 | v>>16&0xff | (v&0xff)<<16
 		}
 	}
 }
