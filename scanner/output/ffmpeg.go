@@ -46,8 +46,8 @@ type ffmpegOut struct {
 	done   chan struct{} // closed when run returns
 	once   sync.Once
 
-	written, repeated, merged, skipped atomic.Int64
-	pid                                atomic.Int64 // current child, 0 when none
+	written, repeated, merged, skipped, early atomic.Int64
+	pid                                       atomic.Int64 // current child, 0 when none
 
 	mu       sync.Mutex
 	restarts int
@@ -534,6 +534,9 @@ func (f *ffmpegOut) fillTo(s *session, n int64) error {
 // clock, so it is shown in the current slot, early, and the frame it
 // replaces, if never shown, counts as dropped.
 func (f *ffmpegOut) promote(late bool) {
+	if late {
+		f.early.Add(1)
+	}
 	if f.curFresh {
 		if late {
 			f.q.dropped.Add(1)
@@ -662,7 +665,7 @@ func (f *ffmpegOut) Stats() Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := Stats{Written: f.written.Load(), Dropped: f.q.dropped.Load(), Repeated: f.repeated.Load(),
-		Merged: f.merged.Load(), Skipped: f.skipped.Load(), Restarts: f.restarts}
+		Merged: f.merged.Load(), Skipped: f.skipped.Load(), Early: f.early.Load(), Restarts: f.restarts}
 	if f.err != nil {
 		s.Err = f.err.Error()
 	}

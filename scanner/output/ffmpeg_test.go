@@ -183,7 +183,8 @@ func TestFileTarget(t *testing.T) {
 					t.Errorf("slot %d matches no frame written (closest %d, mean difference %.1f)", slot, best, bd)
 					continue
 				}
-				if w, ok := want[slot]; ok && best > w+1 {
+				// A later frame only when the writer was behind and says so.
+				if w, ok := want[slot]; ok && best > w && st.Early == 0 {
 					t.Errorf("slot %d shows frame %d, written for a later time than %d", slot, best, w)
 				}
 				if best < prev {
@@ -199,7 +200,7 @@ func TestFileTarget(t *testing.T) {
 				t.Errorf("%d distinct frames in the file + %d dropped + %d merged ≠ 20 written", len(present), st.Dropped, st.Merged)
 			}
 			t.Logf("%d of %d slots show exactly the frame written for them", exact, len(frames))
-			if exact < 30-int(st.Dropped)-4 {
+			if st.Early == 0 && st.Dropped == 0 && exact < 27 {
 				t.Errorf("only %d of 30 slots show the frame written for them (%d dropped)", exact, st.Dropped)
 			}
 			if st.Repeated < 9 || st.Written != int64(len(ts)) || st.Skipped != 0 {
