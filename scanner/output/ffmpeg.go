@@ -79,6 +79,13 @@ func openFFmpeg(ctx context.Context, t Target, o Options) (*ffmpegOut, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w (%s): install it (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)", t, ErrNoFFmpeg, bin)
 	}
+	if t.Kind == KindFile {
+		// Checked again at start: the name may have appeared since
+		// ParseTarget, and ffmpeg's own -n would only fail later.
+		if _, err := os.Lstat(t.Path); err == nil {
+			return nil, fmt.Errorf("output %s: the file exists; demoguard never overwrites a recording", t)
+		}
+	}
 	w, h := o.Width+o.Width%2, o.Height+o.Height%2
 	f := &ffmpegOut{t: t, o: o, bin: path, w: w, h: h, q: newQueue(w, h),
 		flush: make(chan struct{}), done: make(chan struct{}), slot: time.Second / time.Duration(o.FPS)}

@@ -286,6 +286,23 @@ func TestRTMPArgsRun(t *testing.T) {
 	}
 }
 
+// TestFileAppeared: a file created between ParseTarget and Open is not
+// overwritten.
+func TestFileAppeared(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "late.mkv")
+	tg, err := ParseTarget(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte("someone else's"), 0o600)
+	if _, err := Open(context.Background(), tg, Options{Width: 64, Height: 48}); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("Open = %v, want an error: the file exists", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "someone else's" {
+		t.Errorf("file overwritten")
+	}
+}
+
 func TestMissingFFmpeg(t *testing.T) {
 	tg := Target{Kind: KindFile, Path: filepath.Join(t.TempDir(), "x.mkv")}
 	_, err := Open(context.Background(), tg, Options{Width: 64, Height: 48, FFmpeg: "/nonexistent/ffmpeg"})
