@@ -146,8 +146,22 @@ func TestWindowOnSecondMonitor(t *testing.T) {
 		t.Errorf("%d sampled pixels of the scaled frame differ", bad)
 	}
 
-	// window:N beyond the monitors: ErrNoMonitor. Monitors nil: asked from
-	// the server (one wide screen, one monitor).
+	// Monitors nil: asked from the server, numbered as capture numbers
+	// displays (--display): RandR monitors carved out of the screen.
+	if _, err := xtest.SplitMonitors(display, mons...); err != nil {
+		t.Fatal(err)
+	}
+	out3, err := Open(context.Background(), tg, Options{Width: 64, Height: 48, Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := out3.Bounds(); b != mons[1] {
+		t.Errorf("window:1 with monitors from the server: Bounds %v, want %v", b, mons[1])
+	}
+	out3.Close()
+
+	// window:N beyond the monitors: ErrNoMonitor, whether the monitors are
+	// given or asked from the server.
 	for _, o := range []Options{{Monitors: mons}, {}} {
 		o.Width, o.Height, o.Display = 64, 48, display
 		_, err = Open(context.Background(), Target{Kind: KindWindow, Monitor: 2}, o)
