@@ -341,7 +341,7 @@ func (f *ffmpegOut) pump(s *session) error {
 		case <-s.exited:
 			return f.died(s)
 		case <-f.ctx.Done():
-			return nil
+			return f.drain(s)
 		case <-f.flush:
 			return f.drain(s)
 		default:
@@ -398,7 +398,9 @@ func (f *ffmpegOut) pump(s *session) error {
 		case <-s.exited:
 			return f.died(s)
 		case <-f.ctx.Done():
-			return nil
+			// The caller's context ended (watch stopping): like Close, what
+			// was handed over is written.
+			return f.drain(s)
 		case <-f.flush:
 			return f.drain(s)
 		}

@@ -562,3 +562,31 @@ func TestFileTargetBehind(t *testing.T) {
 		t.Errorf("stats %+v: more than half of the written frames are repeats", st)
 	}
 }
+
+// TestContextEndsFile: cancelling Open's context (watch stopping) writes
+// what was handed over, like Close, and finishes the file.
+func TestContextEndsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctx.mkv")
+	tg, _ := ParseTarget(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := Open(ctx, tg, Options{Width: 64, Height: 48, FPS: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := range 4 {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 100 * time.Millisecond)))
+		out.Write(testFrame(64, 48, i), time.Duration(i)*100*time.Millisecond)
+	}
+	cancel()
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	frames := decode(t, path, 64, 48)
+	if len(frames) != 4 {
+		t.Fatalf("%d frames, want 4", len(frames))
+	}
+	if d := meanDiff(testFrame(64, 48, 3), frames[3]); d > 6 {
+		t.Errorf("last frame differs by %.1f from the last written", d)
+	}
+}
