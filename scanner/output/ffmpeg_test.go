@@ -147,10 +147,11 @@ func TestFileTarget(t *testing.T) {
 			if codec != "h264" {
 				t.Errorf("codec %q, want h264", codec)
 			}
-			// ±1: a frame delayed past its slot by a loaded machine lands
-			// in the next one; the content check below tolerates that too.
-			if len(ts) < 29 || len(ts) > 31 {
-				t.Fatalf("%d frames, want 30 (3 s at %d fps): %v", len(ts), fps, ts)
+			// 30 slots, less those skipped when ffmpeg fell over a second
+			// behind (a machine so loaded it is starved; the writer says
+			// so). ±1: a frame delayed past its slot lands in the next.
+			if n := 30 - int(st.Skipped); len(ts) < n-1 || len(ts) > n+1 {
+				t.Fatalf("%d frames, want %d (3 s at %d fps, %d skipped): %v", len(ts), n, fps, st.Skipped, ts)
 			}
 			for i, v := range ts {
 				if math.Abs(v-float64(i)/fps) > 0.002 {
@@ -184,7 +185,7 @@ func TestFileTarget(t *testing.T) {
 					continue
 				}
 				// A later frame only when the writer was behind and says so.
-				if w, ok := want[slot]; ok && best > w && st.Early == 0 {
+				if w, ok := want[slot]; ok && best > w && st.Early == 0 && st.Skipped == 0 {
 					t.Errorf("slot %d shows frame %d, written for a later time than %d", slot, best, w)
 				}
 				if best < prev {
@@ -200,10 +201,10 @@ func TestFileTarget(t *testing.T) {
 				t.Errorf("%d distinct frames in the file + %d dropped + %d merged ≠ 20 written", len(present), st.Dropped, st.Merged)
 			}
 			t.Logf("%d of %d slots show exactly the frame written for them", exact, len(frames))
-			if st.Early == 0 && st.Dropped == 0 && exact < 27 {
+			if st.Early == 0 && st.Dropped == 0 && st.Skipped == 0 && exact < 27 {
 				t.Errorf("only %d of 30 slots show the frame written for them (%d dropped)", exact, st.Dropped)
 			}
-			if st.Repeated < 9 || st.Written != int64(len(ts)) || st.Skipped != 0 {
+			if (st.Skipped == 0 && st.Repeated < 9) || st.Written != int64(len(ts)) {
 				t.Errorf("stats %+v: want ≥9 repeats (the still gap), Written = %d frames in the file", st, len(ts))
 			}
 		})
