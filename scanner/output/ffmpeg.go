@@ -437,8 +437,17 @@ func (f *ffmpegOut) drain(s *session) error {
 }
 
 // maxLag is how many slots ffmpeg may fall behind the clock before slots
-// are skipped: one second.
-func (f *ffmpegOut) maxLag() int64 { return int64(f.o.FPS) }
+// are skipped. Streams and cameras: one second, the latency a viewer can
+// bear. Files: ten seconds — a file has no viewer waiting, and a shorter
+// stall (ffmpeg starting on a loaded machine) is caught up, after which
+// file time = capture time − start holds again; a skip shifts everything
+// after it for good.
+func (f *ffmpegOut) maxLag() int64 {
+	if f.t.Kind == KindFile {
+		return int64(10 * f.o.FPS)
+	}
+	return int64(f.o.FPS)
+}
 
 func (f *ffmpegOut) wallOf(pts time.Duration) time.Time {
 	return time.Unix(0, 0).Add(pts + f.offset)

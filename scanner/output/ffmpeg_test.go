@@ -119,7 +119,7 @@ func TestFileTarget(t *testing.T) {
 			}
 			// ffmpeg takes a moment to start (up to a second on a loaded
 			// machine); frames meanwhile would be shown late or dropped
-			// (the writer never waits), which TestFileTargetBehind covers.
+			// (the writer never waits), which TestStreamBehind covers.
 			time.Sleep(time.Second)
 			// Slots 0–9: frames 0–9; 10–19: nothing written (still
 			// screen); 20–29: frames 20–29.
@@ -528,14 +528,14 @@ func TestTail(t *testing.T) {
 	}
 }
 
-// TestFileTargetBehind: an "ffmpeg" that reads 5 frames a second while
-// frames come at 30. Write never waits; the written slots show new frames
-// (not one stale frame repeated); the backlog is cut at a second
-// (Skipped), so Close does not have to write it out.
-func TestFileTargetBehind(t *testing.T) {
+// TestStreamBehind: an "ffmpeg" that reads 5 frames a second while frames
+// come at 30. Write never waits; the written slots show new frames (not
+// one stale frame repeated); a stream's backlog is cut at a second
+// (Skipped), so its latency stays bounded and Close does not write it out.
+func TestStreamBehind(t *testing.T) {
 	const w, h = 640, 480 // 1.2 MB a frame: more than the pipe holds
 	bin := fakeFFmpeg(t, fmt.Sprintf(`while :; do n=$(head -c %d | wc -c); [ "$n" -eq 0 ] && exit 0; sleep 0.2; done`, w*h*4))
-	tg := Target{Kind: KindFile, Path: filepath.Join(t.TempDir(), "slow.mkv"), Monitor: -1}
+	tg := Target{Kind: KindStream, URL: "udp://127.0.0.1:9", Monitor: -1}
 	out, err := Open(context.Background(), tg, Options{Width: w, Height: h, FPS: 30, FFmpeg: bin})
 	if err != nil {
 		t.Fatal(err)
