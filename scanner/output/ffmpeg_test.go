@@ -591,3 +591,36 @@ func TestContextEndsFile(t *testing.T) {
 		t.Errorf("last frame differs by %.1f from the last written", d)
 	}
 }
+
+// TestFileCatchesUp: an "ffmpeg" that stalls 1.5 s (a slow start) and then
+// reads at full speed. The file's slots are caught up (no skip: the time
+// mapping holds again), the stall shows the newest frames early, counted.
+func TestFileCatchesUp(t *testing.T) {
+	const w, h = 640, 480
+	bin := fakeFFmpeg(t, "sleep 1.5; exec cat >/dev/null")
+	tg := Target{Kind: KindFile, Path: filepath.Join(t.TempDir(), "stall.mkv"), Monitor: -1}
+	out, err := Open(context.Background(), tg, Options{Width: w, Height: h, FPS: 30, FFmpeg: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []*image.RGBA{testFrame(w, h, 0), testFrame(w, h, 1)}
+	start := time.Now()
+	const n = 90
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / 30)))
+		out.Write(frames[i%2], time.Duration(i)*time.Second/30)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := out.Stats()
+	t.Logf("stats %+v", st)
+	if st.Skipped != 0 || st.Early == 0 {
+		t.Errorf("stats %+v: want no skip and frames shown early during the stall", st)
+	}
+	// Slots 0…89: all written once caught up (±1 for the last frame's
+	// rounding).
+	if st.Written < n-1 || st.Written > n+1 {
+		t.Errorf("stats %+v: %d slots written, want %d", st, st.Written, n)
+	}
+}
