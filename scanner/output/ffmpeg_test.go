@@ -117,6 +117,10 @@ func TestFileTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// ffmpeg takes a moment to start (up to a second on a loaded
+			// machine); frames meanwhile would be shown late or dropped
+			// (the writer never waits), which TestStreamBehind covers.
+			time.Sleep(time.Second)
 			// Slots 0–9: frames 0–9; 10–19: nothing written (still
 			// screen); 20–29: frames 20–29.
 			start := time.Now()
@@ -143,10 +147,11 @@ func TestFileTarget(t *testing.T) {
 			if codec != "h264" {
 				t.Errorf("codec %q, want h264", codec)
 			}
-			// ±1: a frame delayed past its slot by a loaded machine lands
-			// in the next one; the content check below tolerates that too.
-			if len(ts) < 29 || len(ts) > 31 {
-				t.Fatalf("%d frames, want 30 (3 s at %d fps): %v", len(ts), fps, ts)
+			// 30 slots, less those skipped when ffmpeg fell over a second
+			// behind (a machine so loaded it is starved; the writer says
+			// so). ±1: a frame delayed past its slot lands in the next.
+			if n := 30 - int(st.Skipped); len(ts) < n-1 || len(ts) > n+1 {
+				t.Fatalf("%d frames, want %d (3 s at %d fps, %d skipped): %v", len(ts), n, fps, st.Skipped, ts)
 			}
 			for i, v := range ts {
 				if math.Abs(v-float64(i)/fps) > 0.002 {
@@ -179,7 +184,8 @@ func TestFileTarget(t *testing.T) {
 					t.Errorf("slot %d matches no frame written (closest %d, mean difference %.1f)", slot, best, bd)
 					continue
 				}
-				if w, ok := want[slot]; ok && best > w {
+				// A later frame only when the writer was behind and says so.
+				if w, ok := want[slot]; ok && best > w && st.Early == 0 && st.Skipped == 0 {
 					t.Errorf("slot %d shows frame %d, written for a later time than %d", slot, best, w)
 				}
 				if best < prev {
@@ -195,10 +201,10 @@ func TestFileTarget(t *testing.T) {
 				t.Errorf("%d distinct frames in the file + %d dropped + %d merged ≠ 20 written", len(present), st.Dropped, st.Merged)
 			}
 			t.Logf("%d of %d slots show exactly the frame written for them", exact, len(frames))
-			if exact < 30-int(st.Dropped)-4 {
+			if st.Early == 0 && st.Dropped == 0 && st.Skipped == 0 && exact < 27 {
 				t.Errorf("only %d of 30 slots show the frame written for them (%d dropped)", exact, st.Dropped)
 			}
-			if st.Repeated < 9 || st.Written != int64(len(ts)) {
+			if (st.Skipped == 0 && st.Repeated < 9) || st.Written != int64(len(ts)) {
 				t.Errorf("stats %+v: want ≥9 repeats (the still gap), Written = %d frames in the file", st, len(ts))
 			}
 		})
@@ -230,7 +236,8 @@ func TestFFmpegArgs(t *testing.T) {
 		{Target{Kind: KindFile, Path: "a.mkv"}, nil, []string{"-n", "libx264", "-tune zerolatency", "-pix_fmt yuv420p", "-f matroska a.mkv"}, nil},
 		{Target{Kind: KindFile, Path: "a.mp4"}, nil, []string{"+frag_keyframe+empty_moov", "-f mp4 a.mp4"}, []string{"faststart"}},
 		{Target{Kind: KindStream, URL: "srt://h:1"}, nil, []string{"-tune zerolatency", "-maxrate", "-f mpegts srt://h:1"}, []string{" -n "}},
-		{Target{Kind: KindStream, URL: "rtmp://h/app"}, nil, []string{"-f flv rtmp://h/app"}, nil},
+		{Target{Kind: KindStream, URL: "rtmp://h/app"}, nil, []string{"-i pipe:0 -f lavfi -i anullsrc", "-c:a aac", "-f flv rtmp://h/app"}, nil},
+		{Target{Kind: KindStream, URL: "rtmp://h/app"}, []string{"-c:v", "libx264"}, []string{"-c:v libx264 -f flv rtmp://h/app"}, []string{"anullsrc"}},
 		{Target{Kind: KindDevice, Path: "/dev/video3"}, nil, []string{"-pix_fmt yuv420p -f v4l2 /dev/video3"}, []string{"libx264"}},
 		{Target{Kind: KindFile, Path: "a.mkv"}, []string{"-c:v", "libx265"}, []string{"-c:v libx265 -f matroska"}, []string{"libx264", "zerolatency"}},
 		{Target{Kind: KindStream, URL: "udp://h:1"}, []string{"-c:v", "mpeg2video", "-f", "mpegts"}, []string{"-c:v mpeg2video -f mpegts udp://h:1"}, []string{"-f mpegts -f"}},
@@ -251,6 +258,49 @@ func TestFFmpegArgs(t *testing.T) {
 				t.Errorf("%v args %v: %q present in%s", c.t, c.args, a, got)
 			}
 		}
+	}
+}
+
+// TestRTMPArgsRun runs the RTMP defaults for real, into an FLV file in
+// place of the server: ffmpeg accepts them and the result has H.264 video
+// and an AAC (silent) audio track.
+func TestRTMPArgsRun(t *testing.T) {
+	f := &ffmpegOut{t: Target{Kind: KindStream, URL: "rtmp://127.0.0.1/live/key"}, o: Options{FPS: 10}, w: 64, h: 48}
+	args := f.args()
+	path := filepath.Join(t.TempDir(), "rtmp.flv")
+	args[len(args)-1] = path
+	cmd := exec.Command("ffmpeg", args...)
+	var raw bytes.Buffer
+	for i := range 10 {
+		raw.Write(testFrame(64, 48, i).Pix)
+	}
+	cmd.Stdin = &raw
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(string(out)); !slices.Equal(got, []string{"h264", "aac"}) {
+		t.Errorf("streams %q, want h264 and aac", got)
+	}
+}
+
+// TestFileAppeared: a file created between ParseTarget and Open is not
+// overwritten.
+func TestFileAppeared(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "late.mkv")
+	tg, err := ParseTarget(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte("someone else's"), 0o600)
+	if _, err := Open(context.Background(), tg, Options{Width: 64, Height: 48}); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("Open = %v, want an error: the file exists", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "someone else's" {
+		t.Errorf("file overwritten")
 	}
 }
 
@@ -475,5 +525,102 @@ func TestTail(t *testing.T) {
 	s := tl.String()
 	if strings.Contains(s, "line 11") || !strings.Contains(s, "line 19") || strings.Count(s, "x") != 300 {
 		t.Errorf("tail = %q", s)
+	}
+}
+
+// TestStreamBehind: an "ffmpeg" that reads 5 frames a second while frames
+// come at 30. Write never waits; the written slots show new frames (not
+// one stale frame repeated); a stream's backlog is cut at a second
+// (Skipped), so its latency stays bounded and Close does not write it out.
+func TestStreamBehind(t *testing.T) {
+	const w, h = 640, 480 // 1.2 MB a frame: more than the pipe holds
+	bin := fakeFFmpeg(t, fmt.Sprintf(`while :; do n=$(head -c %d | wc -c); [ "$n" -eq 0 ] && exit 0; sleep 0.2; done`, w*h*4))
+	tg := Target{Kind: KindStream, URL: "udp://127.0.0.1:9", Monitor: -1}
+	out, err := Open(context.Background(), tg, Options{Width: w, Height: h, FPS: 30, FFmpeg: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []*image.RGBA{testFrame(w, h, 0), testFrame(w, h, 1)}
+	start := time.Now()
+	for i := 0; time.Since(start) < 4*time.Second; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / 30)))
+		out.Write(frames[i%2], time.Duration(i)*time.Second/30)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := out.Stats()
+	t.Logf("stats %+v", st)
+	if st.Skipped == 0 || st.Dropped == 0 {
+		t.Errorf("stats %+v: want slots skipped and frames dropped with a consumer at 5 of 30 fps", st)
+	}
+	if st.Written > 40 || st.Written < 5 {
+		t.Errorf("stats %+v: %d frames written to a consumer taking ~5 a second for 4 s", st, st.Written)
+	}
+	// Showing the newest frame when behind: most writes are new frames,
+	// not repeats of an old one.
+	if st.Repeated*2 > st.Written {
+		t.Errorf("stats %+v: more than half of the written frames are repeats", st)
+	}
+}
+
+// TestContextEndsFile: cancelling Open's context (watch stopping) writes
+// what was handed over, like Close, and finishes the file.
+func TestContextEndsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctx.mkv")
+	tg, _ := ParseTarget(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := Open(ctx, tg, Options{Width: 64, Height: 48, FPS: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := range 4 {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 100 * time.Millisecond)))
+		out.Write(testFrame(64, 48, i), time.Duration(i)*100*time.Millisecond)
+	}
+	cancel()
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	frames := decode(t, path, 64, 48)
+	if len(frames) != 4 {
+		t.Fatalf("%d frames, want 4", len(frames))
+	}
+	if d := meanDiff(testFrame(64, 48, 3), frames[3]); d > 6 {
+		t.Errorf("last frame differs by %.1f from the last written", d)
+	}
+}
+
+// TestFileCatchesUp: an "ffmpeg" that stalls 1.5 s (a slow start) and then
+// reads at full speed. The file's slots are caught up (no skip: the time
+// mapping holds again), the stall shows the newest frames early, counted.
+func TestFileCatchesUp(t *testing.T) {
+	const w, h = 640, 480
+	bin := fakeFFmpeg(t, "sleep 1.5; exec cat >/dev/null")
+	tg := Target{Kind: KindFile, Path: filepath.Join(t.TempDir(), "stall.mkv"), Monitor: -1}
+	out, err := Open(context.Background(), tg, Options{Width: w, Height: h, FPS: 30, FFmpeg: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []*image.RGBA{testFrame(w, h, 0), testFrame(w, h, 1)}
+	start := time.Now()
+	const n = 90
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / 30)))
+		out.Write(frames[i%2], time.Duration(i)*time.Second/30)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := out.Stats()
+	t.Logf("stats %+v", st)
+	if st.Skipped != 0 || st.Early == 0 {
+		t.Errorf("stats %+v: want no skip and frames shown early during the stall", st)
+	}
+	// Slots 0…89: all written once caught up (±1 for the last frame's
+	// rounding).
+	if st.Written < n-1 || st.Written > n+1 {
+		t.Errorf("stats %+v: %d slots written, want %d", st, st.Written, n)
 	}
 }

@@ -55,7 +55,15 @@ type Stats struct {
 	Repeated int64
 	// Merged: frames replaced by a newer one for the same slot (Write called
 	// faster than FPS). Not a sign of trouble, so not in Dropped.
-	Merged   int64
+	Merged int64
+	// Skipped: ffmpeg slots never written because ffmpeg fell over a
+	// second behind the clock (a loaded machine); frames after a skip sit
+	// earlier in a file than their presentation time by that much.
+	Skipped int64
+	// Early: times a frame was shown before its slot because ffmpeg was
+	// two or more slots behind the clock (the newest frame rather than
+	// repeats of a stale one).
+	Early    int64
 	Restarts int
 	// Err is the last failure ("" when none).
 	Err string

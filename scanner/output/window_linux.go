@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
@@ -40,6 +41,7 @@ type window struct {
 	cancel context.CancelFunc
 	flush  chan struct{}
 	redraw chan struct{}
+	moved  chan struct{} // ask the bounds updater to look again
 	mapped chan struct{} // closed at the first MapNotify
 	done   chan struct{} // render loop ended
 	evDone chan struct{} // event loop ended
@@ -69,7 +71,7 @@ func openWindow(ctx context.Context, t Target, o Options) (*window, error) {
 		return fail(err)
 	}
 	w := &window{t: t, o: o, x: x, setup: setup, scr: scr, q: newQueue(o.Width, o.Height),
-		flush: make(chan struct{}), redraw: make(chan struct{}, 1), mapped: make(chan struct{}),
+		flush: make(chan struct{}), redraw: make(chan struct{}, 1), moved: make(chan struct{}, 1), mapped: make(chan struct{}),
 		done: make(chan struct{}), evDone: make(chan struct{})}
 	if err := w.checkFormat(); err != nil {
 		x.Close()
@@ -120,6 +122,7 @@ func openWindow(ctx context.Context, t Target, o Options) (*window, error) {
 	}
 	w.updateBounds()
 	go w.render()
+	go w.trackBounds()
 	return w, nil
 }
 
@@ -140,12 +143,21 @@ func (w *window) checkFormat() error {
 			}
 		}
 	}
+	if !hostLittleEndian {
+		return errors.New("window targets need a little-endian machine")
+	}
 	if bpp != 32 || v == nil || v.RedMask != 0xff0000 || v.GreenMask != 0xff00 || v.BlueMask != 0xff ||
 		w.setup.ImageByteOrder != xproto.ImageOrderLSBFirst {
 		return fmt.Errorf("the X server's pixel format (depth %d, %d bits per pixel) is not supported; use a 24-bit TrueColor display", w.scr.RootDepth, bpp)
 	}
 	return nil
 }
+
+// hostLittleEndian: toBGRX reads pixels as native 32-bit words.
+var hostLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // monitors asks the X server for the monitors, numbered as capture numbers
 // displays (and so as --display).
@@ -266,7 +278,7 @@ func (w *window) events() {
 				w.mu.Lock()
 				w.size = image.Pt(int(e.Width), int(e.Height))
 				w.mu.Unlock()
-				go w.updateBounds() // a round trip: not on the event loop
+				w.boundsChanged()
 				w.poke()
 			}
 		case xproto.MapNotifyEvent:
@@ -278,7 +290,7 @@ func (w *window) events() {
 					mappedOnce = true
 					close(w.mapped)
 				} else {
-					go w.updateBounds()
+					w.boundsChanged()
 				}
 			}
 		case xproto.UnmapNotifyEvent:
@@ -311,6 +323,29 @@ func (w *window) events() {
 	}
 }
 
+// boundsChanged wakes trackBounds: the round trips are not made on the
+// event loop, and one goroutine makes them in order, so a burst of moves
+// (a drag) cannot leave an older answer last.
+func (w *window) boundsChanged() {
+	select {
+	case w.moved <- struct{}{}:
+	default:
+	}
+}
+
+func (w *window) trackBounds() {
+	for {
+		select {
+		case <-w.moved:
+			w.updateBounds()
+		case <-w.ctx.Done():
+			return
+		case <-w.flush:
+			return
+		}
+	}
+}
+
 func (w *window) poke() {
 	select {
 	case w.redraw <- struct{}{}:
@@ -338,9 +373,15 @@ func (w *window) updateBounds() {
 	w.mu.Unlock()
 }
 
+// fail records the output's end; only the first cause is reported (a dead
+// X server fails both the event and the render loop).
 func (w *window) fail(err error, restarting bool) {
 	err = fmt.Errorf("output %s: %w", w.t, err)
 	w.mu.Lock()
+	if w.err != nil {
+		w.mu.Unlock()
+		return
+	}
 	w.err = err
 	w.mu.Unlock()
 	w.q.closed.Store(true)
@@ -480,16 +521,19 @@ func toBGRX(dst []byte, w, h int, img *image.RGBA) {
 		row := img.Pix[so : so+sw*4]
 		do := ((in.Min.Y+j)*w + in.Min.X) * 4
 		out := dst[do : do+in.Dx()*4]
+		// As 32-bit words (little-endian host and server, checked at
+		// Open): RGBA in memory is 0xAABBGGRR, BGRX is 0x00RRGGBB.
+		src32 := unsafe.Slice((*uint32)(unsafe.Pointer(&row[0])), sw)
+		out32 := unsafe.Slice((*uint32)(unsafe.Pointer(&out[0])), in.Dx())
 		if same {
-			for i := 0; i+4 <= len(row); i += 4 {
-				v := binary.LittleEndian.Uint32(row[i:])
-				binary.LittleEndian.PutUint32(out[i:], v&0x0000ff00|v>>16&0xff|(v&0xff)<<16)
+			for i, v := range src32 {
+				out32[i] = v&0x0000ff00 | v>>16&0xff | (v&0xff)<<16
 			}
 			continue
 		}
 		for i, sx := range xs {
-			v := binary.LittleEndian.Uint32(row[sx*4:])
-			binary.LittleEndian.PutUint32(out[i*4:], v&0x0000ff00|v>>16&0xff|(v&0xff)<<16)
+			v := src32[sx]
+			out32[i] = v&0x0000ff00 | v>>16&0xff | (v&0xff)<<16
 		}
 	}
 }

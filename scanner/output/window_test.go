@@ -146,8 +146,22 @@ func TestWindowOnSecondMonitor(t *testing.T) {
 		t.Errorf("%d sampled pixels of the scaled frame differ", bad)
 	}
 
-	// window:N beyond the monitors: ErrNoMonitor. Monitors nil: asked from
-	// the server (one wide screen, one monitor).
+	// Monitors nil: asked from the server, numbered as capture numbers
+	// displays (--display): RandR monitors carved out of the screen.
+	if _, err := xtest.SplitMonitors(display, mons...); err != nil {
+		t.Fatal(err)
+	}
+	out3, err := Open(context.Background(), tg, Options{Width: 64, Height: 48, Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := out3.Bounds(); b != mons[1] {
+		t.Errorf("window:1 with monitors from the server: Bounds %v, want %v", b, mons[1])
+	}
+	out3.Close()
+
+	// window:N beyond the monitors: ErrNoMonitor, whether the monitors are
+	// given or asked from the server.
 	for _, o := range []Options{{Monitors: mons}, {}} {
 		o.Width, o.Height, o.Display = 64, 48, display
 		_, err = Open(context.Background(), Target{Kind: KindWindow, Monitor: 2}, o)
@@ -324,4 +338,40 @@ func TestDrawCursorBlendAndClip(t *testing.T) {
 		t.Errorf("clipped draw: pixel (0,3) = %v", got)
 	}
 	DrawCursor(dst, image.Pt(0, 0), nil, image.Point{}, image.Point{})
+}
+
+// TestWindowXServerDies: the X server is killed under the window: one
+// error is reported, Write refuses frames, Close returns.
+func TestWindowXServerDies(t *testing.T) {
+	srv := xtest.StartServer(t, "640x480x24")
+	errs := make(chan error, 10)
+	out, err := Open(context.Background(), Target{Kind: KindWindow, Monitor: -1},
+		Options{Width: 320, Height: 240, Display: srv.Display, OnError: func(err error, _ bool) { errs <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Write(testFrame(320, 240, 1), 0)
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "X server") {
+			t.Errorf("error %v does not say the X server went away", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no error reported after the X server died: %+v", out.Stats())
+	}
+	for i := 0; i < 5 && out.Write(testFrame(320, 240, 2), time.Second); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out.Write(testFrame(320, 240, 2), time.Second) {
+		t.Errorf("Write accepted a frame for a window on a dead X server")
+	}
+	if err := out.Close(); err == nil {
+		t.Errorf("Close = nil after the X server died")
+	}
+	if len(errs) != 0 {
+		t.Errorf("%d more errors reported: %v", len(errs), <-errs)
+	}
 }
