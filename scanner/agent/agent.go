@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,9 @@ type Config struct {
 	// FullEvery forces a capture this often even without reported changes;
 	// default 5s.
 	FullEvery time.Duration
+	// EventQueue bounds the events waiting for a slow Sink; beyond it the
+	// oldest are dropped (and counted). Default event.DefaultQueue.
+	EventQueue int
 	// Feed, when set, is told about display FeedDisplay's frames, reads and
 	// matches (the audience feed's delay line and compositor).
 	Feed        FrameObserver
@@ -107,6 +111,7 @@ type Stats struct {
 	OCRCalls, OCRPieces     int
 	OCRTime                 time.Duration
 	StaleDropped, OCRErrors int
+	EventsDropped           int64 // events dropped because an output fell behind
 }
 
 // Agent is the live pipeline: capture → change detection → OCR (cached,
@@ -122,11 +127,14 @@ type Agent struct {
 	queue    []*job // newest first
 	stats    Stats
 	gen      uint64
-	lastErr  map[string]time.Time
-	inflight map[*image.RGBA]int // frames of batches taken for OCR
+	lastErr  map[string]time.Time // error class → when last reported
+	inflight map[*image.RGBA]int  // frames of batches taken for OCR
 
 	wake    chan struct{}
 	workers budget.Workers
+	// out delivers events off a.mu: sinks do blocking I/O (a terminal,
+	// a pipe, an fsync), and capture, OCR and Stats must not wait for it.
+	out *event.Dispatcher
 }
 
 type dispState struct {
@@ -164,8 +172,10 @@ type piece struct {
 // ocrMargin is the context given around a run of pieces for OCR.
 const ocrMargin = 8
 
-// maxRunArea bounds one OCR job; a card or a changed paragraph is far below.
-const maxRunArea = 1920 * 1080 / 12
+// runShare bounds one OCR job to this share of the display's area; a card
+// or a changed paragraph is far below. Shares, not pixels: the same layout
+// on a 4K or a 1366×768 screen gets the same number of jobs.
+const runShare = 12
 
 func runBox(run []piece) image.Rectangle {
 	var u image.Rectangle
@@ -179,7 +189,7 @@ func runBox(run []piece) image.Rectangle {
 // a notification appearing meanwhile is read next, not after the whole screen.
 const (
 	maxBatchPieces = 48
-	maxBatchArea   = 1920 * 1080 / 6
+	batchShare     = 6 // a batch is at most 1/batchShare of the frame's area
 )
 
 // New makes an agent.
@@ -220,14 +230,17 @@ func New(cfg Config) *Agent {
 		lastErr:  map[string]time.Time{},
 		inflight: map[*image.RGBA]int{},
 		wake:     make(chan struct{}, 1),
+		out:      event.NewDispatcher(cfg.Sink, cfg.EventQueue, cfg.Now),
 	}
 }
 
 // Stats returns a snapshot of the counters.
 func (a *Agent) Stats() Stats {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.stats
+	st := a.stats
+	a.mu.Unlock()
+	st.EventsDropped = a.out.Dropped()
+	return st
 }
 
 // Pending returns the number of pieces waiting for or in OCR.
@@ -242,8 +255,17 @@ func (a *Agent) Pending() int {
 }
 
 // Run watches until ctx is cancelled, then closes open incidents with clear
-// events and returns nil. It fails at once if the displays cannot be listed.
+// events, delivers what is queued for the sink and returns nil. It fails at
+// once if the displays cannot be listed.
 func (a *Agent) Run(ctx context.Context) error {
+	dctx, stopOut := context.WithCancel(context.Background())
+	outDone := make(chan struct{})
+	go func() { defer close(outDone); a.out.Run(dctx) }()
+	defer func() {
+		stopOut()
+		<-outDone
+		a.out.Flush()
+	}()
 	if err := a.refreshDisplays(true); err != nil {
 		return err
 	}
@@ -255,7 +277,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, e := range a.tracker.CloseAll(a.cfg.Now()) {
-		a.cfg.Sink.Emit(e)
+		a.out.Emit(e)
 	}
 	return nil
 }
@@ -273,7 +295,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
 			lastRefresh = time.Now()
 			if err := a.refreshDisplays(false); err != nil {
-				a.reportErr("displays: " + err.Error())
+				a.reportErr(err)
 			}
 		}
 		// Without change notification every frame is compared; with it only
@@ -377,7 +399,7 @@ func (a *Agent) frame(ds *dispState) {
 		img, err = a.cfg.Capturer.Capture(ds.d)
 	}
 	if err != nil {
-		a.reportErr(fmt.Sprintf("capture display %d: %v", ds.d.Index, err))
+		a.reportErr(err) // the capturer says which display and what failed
 		return
 	}
 	img = reorigin(img)
@@ -498,7 +520,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			// A run is also cut when it gets big (the first frame of a dense
 			// screen), so it is read in batches a notification can overtake.
-			if len(run) > 0 && geom.Area(runBox(run).Union(p)) > maxRunArea {
+			if len(run) > 0 && geom.Area(runBox(run).Union(p)) > geom.Area(img.Rect)/runShare {
 				flush()
 			}
 			run = append(run, piece{rect: p, key: key})
@@ -557,16 +579,16 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 		// first_seen/last_seen are frame times; time is when it was raised
 		// (their difference is the detection latency).
 		e.Time = a.cfg.Now()
-		a.cfg.Sink.Emit(e)
+		a.out.Emit(e)
 	}
 }
 
-// Small batches (a notification, a changed line) may run while the CPU
-// budget is up to urgentDebt in the red; big ones (a new window, the first
-// frame) wait until it is paid back.
+// Small batches (a notification, a changed line: at most 1/urgentShare of
+// the frame) may run while the CPU budget is up to urgentDebt in the red;
+// big ones (a new window, the first frame) wait until it is paid back.
 const (
-	urgentArea = 1920 * 1080 / 16
-	urgentDebt = 2 * time.Second
+	urgentShare = 16
+	urgentDebt  = 2 * time.Second
 )
 
 func (a *Agent) ocrLoop(ctx context.Context) {
@@ -588,7 +610,7 @@ func (a *Agent) ocrLoop(ctx context.Context) {
 				area += j.rect.Dx() * j.rect.Dy()
 			}
 			debt := time.Duration(0)
-			if area <= urgentArea {
+			if area <= geom.Area(batch[0].img.Rect)/urgentShare {
 				debt = urgentDebt
 			}
 			if w := a.budget.WaitDebt(debt); w > 0 {
@@ -626,7 +648,7 @@ func (a *Agent) takeBatch() []*job {
 		switch {
 		case j.stale:
 			continue
-		case img == nil || (j.img == img && len(batch) < maxBatchPieces && area+j.rect.Dx()*j.rect.Dy() <= maxBatchArea):
+		case img == nil || (j.img == img && len(batch) < maxBatchPieces && area+j.rect.Dx()*j.rect.Dy() <= geom.Area(img.Rect)/batchShare):
 			img = j.img
 			area += j.rect.Dx() * j.rect.Dy()
 			batch = append(batch, j)
@@ -680,7 +702,7 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 		}
 		if ctx.Err() == nil {
 			a.stats.OCRErrors++
-			a.reportErrLocked("ocr: " + err.Error())
+			a.reportErrLocked(err) // the recognizer's errors say "ocr: ..."
 		}
 		return
 	}
@@ -751,7 +773,7 @@ func (a *Agent) cachePieces(j *job, lines []rules.Line) {
 func (a *Agent) refreshDisplays(first bool) error {
 	ds, err := a.cfg.Capturer.Displays()
 	if err != nil {
-		return fmt.Errorf("list displays: %w", err)
+		return err // the capturer's error says "list displays: ..."
 	}
 	if a.cfg.Display >= 0 {
 		var sel []Display
@@ -796,26 +818,63 @@ func (a *Agent) dropDisplay(ds *dispState, now time.Time) {
 		j.stale = true
 	}
 	for _, e := range a.tracker.CloseDisplay(ds.d.Index, now) {
-		a.cfg.Sink.Emit(e)
+		a.out.Emit(e)
 	}
 	delete(a.displays, ds.d.Index)
 }
 
-// reportErr emits an error event, at most once a minute per message, so a
-// capture failing every frame does not flood the presenter.
-func (a *Agent) reportErr(msg string) {
+// reportErr emits an error event, at most once a minute per class of error,
+// so a capture failing every frame does not flood the presenter.
+func (a *Agent) reportErr(err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.reportErrLocked(msg)
+	a.reportErrLocked(err)
 }
 
-func (a *Agent) reportErrLocked(msg string) {
+func (a *Agent) reportErrLocked(err error) {
 	now := a.cfg.Now()
-	if t, ok := a.lastErr[msg]; ok && now.Sub(t) < time.Minute {
+	class := errClass(err)
+	if t, ok := a.lastErr[class]; ok && now.Sub(t) < time.Minute {
 		return
 	}
-	a.lastErr[msg] = now
-	a.cfg.Sink.Emit(event.Event{Event: event.Error, Time: now, Message: msg})
+	a.lastErr[class] = now
+	a.out.Emit(event.Event{Event: event.Error, Time: now, Message: err.Error()})
+}
+
+// errClass names the kind of err without what changes from one occurrence
+// to the next: the root cause it wraps (the first, where it wraps several,
+// as in "%w: X server :0: %w (next reconnect attempt in 1.6s)"), with
+// numbers folded, so a dead X server is one error, not one per attempt.
+func errClass(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[0]
+			}
+		}
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	var b strings.Builder
+	digits := false
+	for _, r := range err.Error() {
+		if r >= '0' && r <= '9' || digits && r == '.' {
+			if !digits {
+				b.WriteByte('#')
+			}
+			digits = true
+			continue
+		}
+		digits = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // reorigin views img with its top-left at 0,0 (capturers may return images

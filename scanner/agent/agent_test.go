@@ -2,8 +2,11 @@ package agent
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"image"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,6 +61,7 @@ func (h *harness) step() {
 	for _, d := range ds {
 		h.a.frame(d)
 	}
+	h.a.out.Flush() // the events of this step reach the sink now, not in Run's goroutine
 }
 
 func (h *harness) drain() {
@@ -66,6 +70,7 @@ func (h *harness) drain() {
 		b := h.a.takeBatch()
 		h.a.mu.Unlock()
 		if len(b) == 0 {
+			h.a.out.Flush()
 			return
 		}
 		h.a.read(context.Background(), b)
@@ -76,6 +81,7 @@ func (h *harness) screen(i int) *image.RGBA { return clone(h.cap.screens[i]) }
 
 func (h *harness) wantKinds(want ...event.Kind) {
 	h.t.Helper()
+	h.a.out.Flush()
 	if got := h.sink.kinds(); !slices.Equal(got, want) {
 		h.t.Fatalf("events %v, want %v", got, want)
 	}
@@ -365,4 +371,109 @@ func TestAgentNotificationOvertakesFirstRead(t *testing.T) {
 	}
 	h.a.read(context.Background(), next)
 	h.wantKinds(event.Alert)
+}
+
+// A dead X server fails every frame with a message that changes (the next
+// reconnect attempt's delay): that is one error a minute, not one a frame,
+// and its message is the capturer's, not prefixed a second time.
+func TestAgentReportsAnErrorClassOnceAMinute(t *testing.T) {
+	h := newHarness(t)
+	errGone := errors.New("display server disconnected")
+	n := 0
+	h.cap.mu.Lock()
+	h.cap.fail = func() error {
+		n++
+		return fmt.Errorf("capture display 0: %w: X server :9: %w (next reconnect attempt in %v)", errGone, errors.New("broken pipe"), time.Duration(n)*150*time.Millisecond)
+	}
+	h.cap.mu.Unlock()
+	for range 10 {
+		h.step()
+	}
+	h.wantKinds(event.Error)
+	if m := h.sink.last().Message; !strings.HasPrefix(m, "capture display 0: display server disconnected") || strings.Count(m, "capture display") != 1 {
+		t.Fatalf("error message %q: want the capturer's, once", m)
+	}
+	// Another kind of failure is news.
+	h.cap.mu.Lock()
+	h.cap.fail = func() error { return errors.New("capture display 0: unsupported pixel format") }
+	h.cap.mu.Unlock()
+	h.step()
+	h.step()
+	h.wantKinds(event.Error, event.Error)
+	// After a minute the first one is reported again.
+	h.cap.mu.Lock()
+	h.cap.fail = func() error { n++; return fmt.Errorf("capture display 0: %w: retry in %dms", errGone, n) }
+	h.cap.mu.Unlock()
+	h.step()
+	h.wantKinds(event.Error, event.Error)
+	h.clk.add(time.Minute)
+	h.step()
+	h.wantKinds(event.Error, event.Error, event.Error)
+}
+
+// blockSink blocks in Emit until released: stdout piped to a reader that
+// stopped reading.
+type blockSink struct {
+	release chan struct{}
+	n       atomic.Int64
+}
+
+func (b *blockSink) Emit(event.Event) { b.n.Add(1); <-b.release }
+func (b *blockSink) Close() error     { return nil }
+
+// A sink that stops taking events must not stall capture, OCR or Stats
+// (the presenter page's status): events are queued, dropped when the
+// queue is full, and the drops counted.
+func TestAgentSlowSinkStallsNothing(t *testing.T) {
+	cp := &fakeCapturer{displays: []Display{{Index: 0, Bounds: image.Rect(0, 0, 240, 160)}}, screens: map[int]*image.RGBA{0: blank(240, 160)}}
+	sink := &blockSink{release: make(chan struct{})}
+	a := New(Config{
+		Capturer: cp, Recognizer: &fakeRecognizer{}, Sink: sink, Display: -1, Interval: 10 * time.Millisecond,
+		Rules:  func() Matcher { return &fakeMatcher{terms: map[string]string{"Walmart": "customers"}} },
+		MaxCPU: 100, Grace: 10 * time.Millisecond,
+		Salt:      []byte("s"),
+		FullEvery: 10 * time.Millisecond, EventQueue: 8,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	// Alerts and clears while the sink is stuck in its first Emit.
+	s := blank(240, 160)
+	put(s, image.Rect(40, 40, 120, 54), "Walmart")
+	waitFor(t, "the sink to get stuck", func() bool {
+		cp.set(0, s)
+		return sink.n.Load() > 0
+	})
+	frames := a.Stats().Frames
+	waitFor(t, "frames to go on with the sink stuck", func() bool { return a.Stats().Frames > frames+5 })
+	for i := 0; a.Stats().EventsDropped == 0; i++ {
+		// Flip the item on and off: an alert and a clear each time.
+		if i%2 == 0 {
+			cp.set(0, blank(240, 160))
+		} else {
+			cp.set(0, s)
+		}
+		waitFor(t, "a frame", func() bool { return a.Stats().Frames > frames+5+i })
+		if i > 100000 {
+			t.Fatal("no event dropped with the sink stuck")
+		}
+	}
+	close(sink.release)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond until it holds; a generous bound turns a hang into a
+// failure (it measures nothing).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -139,6 +139,17 @@ type fakeCapturer struct {
 	displays []Display
 	screens  map[int]*image.RGBA
 	onCap    func(Display)
+	fail     func() error // when set and returning an error, captures fail with it
+}
+
+func (f *fakeCapturer) failure() error {
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail == nil {
+		return nil
+	}
+	return fail()
 }
 
 func (f *fakeCapturer) Displays() ([]Display, error) {
@@ -148,6 +159,9 @@ func (f *fakeCapturer) Displays() ([]Display, error) {
 }
 
 func (f *fakeCapturer) Capture(d Display) (*image.RGBA, error) {
+	if err := f.failure(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	img := clone(f.screens[d.Index])
 	cb := f.onCap
@@ -161,6 +175,9 @@ func (f *fakeCapturer) Capture(d Display) (*image.RGBA, error) {
 // CaptureInto reuses dst like the X11 capturer does, so the agent's buffer
 // recycling is exercised by every agent test.
 func (f *fakeCapturer) CaptureInto(d Display, dst *image.RGBA) (*image.RGBA, error) {
+	if err := f.failure(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	src := f.screens[d.Index]
 	if dst == nil || dst.Rect != src.Rect {

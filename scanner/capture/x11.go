@@ -20,6 +20,7 @@ import (
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
@@ -227,11 +228,7 @@ func (c *X11) reconnect() error {
 }
 
 func (c *X11) backoff(failures int) time.Duration {
-	d := c.opts.MinBackoff
-	for i := 1; i < failures && d < c.opts.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, c.opts.MaxBackoff)
+	return backoff.Delay(c.opts.MinBackoff, c.opts.MaxBackoff, failures)
 }
 
 // connect dials and initialises a connection within the timeout; a server

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
@@ -280,7 +281,7 @@ func (s *Server) view() view {
 		live = append(live, a)
 	}
 	sort.Slice(live, func(i, j int) bool {
-		if ri, rj := SeverityRank(live[i].ev.Severity), SeverityRank(live[j].ev.Severity); ri != rj {
+		if ri, rj := rules.SeverityRank(live[i].ev.Severity), rules.SeverityRank(live[j].ev.Severity); ri != rj {
 			return ri > rj
 		}
 		return live[i].seq < live[j].seq
@@ -347,19 +348,4 @@ func describeErr(e *event.Event) string {
 		return where + ": " + e.Message
 	}
 	return e.Message
-}
-
-// SeverityRank orders severities for sorting: critical first.
-func SeverityRank(s string) int {
-	switch s {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// usage error, not something to find out after the start-up banner.
 	displays, err := cp.Displays()
 	if err != nil {
-		return fmt.Errorf("watch: list displays: %s", oneLine(err.Error()))
+		return fmt.Errorf("watch: %s", oneLine(err.Error())) // it says "list displays: ..."
 	}
 	var desc []string
 	for _, d := range displays {
