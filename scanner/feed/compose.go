@@ -14,11 +14,12 @@ const maxHeld = 32
 // plan is what a tick does to the pixels, decided under f.mu from the
 // verdicts and done after it is released.
 type plan struct {
-	copy  []image.Rectangle // verified (or shown-pending) areas: captured pixels into shown
-	blur  []blurArea        // pending areas shown blurred
-	bake  []image.Rectangle // covers drawn into shown (they stay with those pixels)
-	dyn   []image.Rectangle // covers drawn on this output frame only
-	write bool
+	copy    []image.Rectangle // verified (or shown-pending) areas: captured pixels into shown
+	restore []image.Rectangle // areas put back to the checking frame after copy
+	blur    []blurArea        // pending areas shown blurred
+	bake    []image.Rectangle // covers drawn into shown (they stay with those pixels)
+	dyn     []image.Rectangle // covers drawn on this output frame only
+	write   bool
 }
 
 type blurArea struct {
@@ -37,12 +38,15 @@ func (f *Feed) tick(now time.Time) {
 	heldFrame := false
 
 	f.mu.Lock()
-	var changed []image.Rectangle
+	var changed, later []image.Rectangle
 	var newest *frame
 	for len(f.line) > 0 && !f.line[0].at.After(due) {
 		fr := f.line[0]
 		f.line = f.line[1:]
 		changed = append(changed, fr.changed...)
+		if !fr.first {
+			later = append(later, fr.changed...)
+		}
 		if newest != nil {
 			f.release(newest)
 		}
@@ -63,18 +67,29 @@ func (f *Feed) tick(now time.Time) {
 	if f.shown == nil || last.gen != f.gen || f.shown.Rect.Size() != sz {
 		f.gen = last.gen
 		f.shown = image.NewRGBA(image.Rectangle{Max: sz})
-		copyImage(f.shown, f.cfg.Checking(sz.X, sz.Y))
+		f.checkImg = f.cfg.Checking(sz.X, sz.Y)
+		copyImage(f.shown, f.checkImg)
 		f.out = image.NewRGBA(image.Rectangle{Max: sz})
 		f.checking = true
 		f.held = nil
 	}
 	if f.checking {
 		// Before the first complete read the audience sees "checking",
-		// whatever --pending says: there is no shown screen to hold.
-		if ok, _ := f.verified(last.pieces, last.img.Rect); ok {
+		// whatever --pending says: there is no shown screen to hold. What
+		// changed since the first frame is set aside (a scrolling terminal
+		// would otherwise never let the whole screen be read at once) and
+		// handled region by region afterwards, showing "checking" until
+		// then.
+		f.held = mergeRects(append(f.held, later...), 1)
+		if f.verifiedOutside(last.pieces, f.held) {
 			f.checking = false
 			p.copy = append(p.copy, last.img.Rect)
-			p.bake = f.covers(last.pieces, last.img.Rect, p.bake)
+			p.restore = append(p.restore, f.held...)
+			for _, pc := range last.pieces {
+				if !overlapsAny(pc.r, f.held) {
+					p.bake = f.covers([]piece{pc}, pc.r, p.bake)
+				}
+			}
 		}
 	} else {
 		areas := mergeRects(append(f.held, changed...), 1)
@@ -120,6 +135,9 @@ func (f *Feed) tick(now time.Time) {
 
 	for _, r := range p.copy {
 		copyRect(f.shown, last.img, r)
+	}
+	for _, r := range p.restore {
+		copyRect(f.shown, f.checkImg, r)
 	}
 	for _, b := range p.blur {
 		copyRect(f.shown, last.img, b.r)
@@ -237,6 +255,20 @@ func (f *Feed) verified(pieces []piece, x image.Rectangle) (bool, int) {
 		}
 	}
 	return ok, h
+}
+
+// verifiedOutside reports whether every piece not touching the areas has
+// a verdict. Called with f.mu held.
+func (f *Feed) verifiedOutside(pieces []piece, areas []image.Rectangle) bool {
+	for _, p := range pieces {
+		if overlapsAny(p.r, areas) {
+			continue
+		}
+		if _, known := f.verdicts.get(p.key); !known {
+			return false
+		}
+	}
+	return true
 }
 
 // covers appends the finding boxes (screen coordinates) of the pieces

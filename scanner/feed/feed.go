@@ -206,6 +206,7 @@ type Feed struct {
 	checking bool
 	gen      int // resetGen the shown frame belongs to
 	ptr      []ptrSample
+	checkImg *image.RGBA
 	memory   map[image.Rectangle]uint64 // covered finding boxes by their pixels
 	memOrder []image.Rectangle
 }
@@ -216,6 +217,7 @@ type frame struct {
 	changed []image.Rectangle // since the previous frame in the line
 	pieces  []piece           // the whole screen's pieces at capture time
 	gen     int
+	first   bool // the first frame of a screen (its change is everything)
 }
 
 type piece struct {
@@ -295,6 +297,7 @@ func (f *Feed) Frame(img *image.RGBA, at time.Time, regions []Region) {
 		f.free = nil
 		f.resetGen++
 	}
+	first := len(f.layout) == 0
 	changed := make([]image.Rectangle, 0, len(regions)+len(f.carry))
 	changed = append(changed, f.carry...)
 	f.carry = nil
@@ -321,7 +324,7 @@ func (f *Feed) Frame(img *image.RGBA, at time.Time, regions []Region) {
 	}
 	buf := f.buffer()
 	copyImage(buf, img)
-	f.line = append(f.line, &frame{img: buf, at: at, changed: changed, pieces: snap, gen: f.resetGen})
+	f.line = append(f.line, &frame{img: buf, at: at, changed: changed, pieces: snap, gen: f.resetGen, first: first})
 	f.stats.Captured++
 }
 

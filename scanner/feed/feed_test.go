@@ -450,3 +450,34 @@ func TestFindingRememberedByPixels(t *testing.T) {
 func coveredAt(img *image.RGBA, r image.Rectangle) bool {
 	return img.RGBAAt(r.Min.X+r.Dx()/2, r.Min.Y+r.Dy()/2) == coverFill
 }
+
+// TestCheckingEndsBesideAChangingArea: a terminal that never stops
+// scrolling must not keep the whole feed on "checking": once the rest of
+// the screen is read it is shown, and the terminal's area stays "checking"
+// until it is read.
+func TestCheckingEndsBesideAChangingArea(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := newScreen()
+	h.f.Frame(s.img, h.now, []Region{{Rect: s.img.Rect, Pieces: s.pieces}})
+	h.f.Read([]uint64{100, 101, 102, 103, 104})
+	h.f.Matched(nil, image.Point{})
+	term := image.Rect(220, 120, 310, 190)
+	cur := s.clone()
+	for i := 0; i < 30; i++ {
+		fill(cur.img, term, color.RGBA{uint8(i * 8), 30, 30, 255})
+		line := image.Rect(term.Min.X+4, term.Min.Y+4, term.Max.X-4, term.Min.Y+14)
+		fill(cur.img, line, cardInk)
+		h.f.Frame(cur.img, h.now, []Region{{Rect: term, Pieces: []Piece{{Rect: line, Key: uint64(7000 + i)}}}})
+		h.advance(33 * time.Millisecond)
+	}
+	last := h.sink.lastFrame(t)
+	if h.f.Stats().Checking {
+		t.Fatal("still checking although everything but the terminal was read")
+	}
+	if !sameArea(last, s.img, image.Rect(0, 0, 210, H)) {
+		t.Error("the read part of the screen is not shown")
+	}
+	if !sameArea(last, plainChecking(W, H), term) {
+		t.Error("the unread terminal is not left as checking")
+	}
+}
