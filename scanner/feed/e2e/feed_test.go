@@ -339,8 +339,22 @@ func (c *checker) check(src string, img *image.RGBA, k int64, wall time.Time) {
 	var onScreen []image.Rectangle
 	leaked := false
 	for i, sc := range c.cards {
-		if capt.Before(sc.drawn.Add(-200*time.Millisecond)) || (!sc.gone.IsZero() && capt.After(sc.gone.Add(1500*time.Millisecond))) {
+		// A card matters from just before it is drawn until its region is
+		// back to the screen in the feed (held while the screen under it
+		// is read again: seconds on a busy machine) and a moment after.
+		if capt.Before(sc.drawn.Add(-200 * time.Millisecond)) {
 			continue
+		}
+		if !sc.gone.IsZero() {
+			end := sc.gone.Add(1500 * time.Millisecond)
+			if sc.backAt.IsZero() {
+				end = time.Time{} // not back yet (or never): keep checking
+			} else {
+				end = later(end, sc.backAt.Add(time.Second))
+			}
+			if !end.IsZero() && capt.After(end) {
+				continue
+			}
 		}
 		onScreen = append(onScreen, sc.rect.Inset(-60))
 		showsBase := baseDiff(img, sc.rect, c.base) < sameTol
@@ -627,4 +641,11 @@ func waitFor(mu *sync.Mutex, cond func() bool, d time.Duration) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return false
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
