@@ -79,6 +79,17 @@ func (h *harness) drain() {
 
 func (h *harness) screen(i int) *image.RGBA { return clone(h.cap.screens[i]) }
 
+// show puts word at r on display 0, captures and reads it; it returns the
+// screen for the test to change further.
+func (h *harness) show(r image.Rectangle, word string) *image.RGBA {
+	s := h.screen(0)
+	put(s, r, word)
+	h.cap.set(0, s)
+	h.step()
+	h.drain()
+	return s
+}
+
 func (h *harness) wantKinds(want ...event.Kind) {
 	h.t.Helper()
 	h.a.out.Flush()
@@ -134,11 +145,7 @@ func TestAgentAlertOnceThenClearWithExposure(t *testing.T) {
 // no clear followed by a second alert because OCR was slow.
 func TestAgentHoldsIncidentWhileRereading(t *testing.T) {
 	h := newHarness(t)
-	s := h.screen(0)
-	put(s, image.Rect(900, 600, 980, 614), "Walmart")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	s := h.show(image.Rect(900, 600, 980, 614), "Walmart")
 	put(s, image.Rect(990, 600, 1010, 614), "Inc") // the line is redrawn
 	h.cap.set(0, s)
 	h.step()
@@ -153,14 +160,10 @@ func TestAgentHoldsIncidentWhileRereading(t *testing.T) {
 
 func TestAgentCacheMakesScrollingCheap(t *testing.T) {
 	h := newHarness(t)
-	s := h.screen(0)
-	put(s, image.Rect(100, 300, 180, 314), "Walmart")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	h.show(image.Rect(100, 300, 180, 314), "Walmart")
 	calls := h.rec.nCalls()
 	// Scroll up by 30 px (a multiple of the texture period keeps pixels equal).
-	s = h.screen(0)
+	s := h.screen(0)
 	erase(s, image.Rect(100, 300, 180, 314))
 	put(s, image.Rect(100, 270, 180, 284), "Walmart")
 	h.cap.set(0, s)
@@ -213,21 +216,30 @@ func TestAgentDropsStaleWorkAndReadsNewestFirst(t *testing.T) {
 func TestAgentMinConfidence(t *testing.T) {
 	h := newHarness(t)
 	h.rec.conf = 0.3
-	s := h.screen(0)
-	put(s, image.Rect(100, 100, 180, 114), "Walmart")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	h.show(image.Rect(100, 100, 180, 114), "Walmart")
 	h.wantKinds()
+	// Nothing was raised because the finding was below the floor, not
+	// because OCR or matching never happened.
+	if h.rec.nCalls() == 0 {
+		t.Fatal("OCR never ran")
+	}
+	h.a.mu.Lock()
+	found := h.a.displays[0].found
+	h.a.mu.Unlock()
+	if len(found) != 1 || found[0].Text != "Walmart" || found[0].Confidence != 0.3 {
+		t.Fatalf("findings %+v, want Walmart at confidence 0.3", found)
+	}
+	// The same finding with the floor below it alerts.
+	h.a.mu.Lock()
+	h.a.tracker.MinConf = 0.25
+	h.a.mu.Unlock()
+	h.step()
+	h.wantKinds(event.Alert)
 }
 
 func TestAgentNewRulesApplyWithoutOCR(t *testing.T) {
 	h := newHarness(t)
-	s := h.screen(0)
-	put(s, image.Rect(100, 100, 180, 114), "Globex")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	h.show(image.Rect(100, 100, 180, 114), "Globex")
 	h.wantKinds()
 	calls := h.rec.nCalls()
 	h.m.Store(Matcher(&fakeMatcher{terms: map[string]string{"Globex": "customers"}}))
@@ -287,11 +299,7 @@ func TestAgentDisplaySelection(t *testing.T) {
 
 func TestAgentShutdownClosesIncidents(t *testing.T) {
 	h := newHarness(t)
-	s := h.screen(0)
-	put(s, image.Rect(100, 100, 180, 114), "Walmart")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	h.show(image.Rect(100, 100, 180, 114), "Walmart")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := h.a.Run(ctx); err != nil {
@@ -306,11 +314,7 @@ func TestAgentShutdownClosesIncidents(t *testing.T) {
 // A change that deletes part of a word makes the rest be read again.
 func TestAgentRereadsWhatIsLeftOfAChangedWord(t *testing.T) {
 	h := newHarness(t)
-	s := h.screen(0)
-	put(s, image.Rect(100, 100, 300, 114), "SECRETXXXX")
-	h.cap.set(0, s)
-	h.step()
-	h.drain()
+	s := h.show(image.Rect(100, 100, 300, 114), "SECRETXXXX")
 	h.wantKinds()
 	erase(s, image.Rect(100, 100, 300, 114))
 	put(s, image.Rect(100, 100, 180, 114), "SECRET")

@@ -11,6 +11,7 @@ import (
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/internal/testimg"
 )
 
 // A test scene is a white screen with items drawn as filled rectangles whose
@@ -35,17 +36,8 @@ func wordColor(w string) color.RGBA {
 	return color.RGBA{nextID, 0, 0, 255}
 }
 
-func blank(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
-	return img
-}
-
-func clone(img *image.RGBA) *image.RGBA {
-	c := image.NewRGBA(img.Rect)
-	copy(c.Pix, img.Pix)
-	return c
-}
+func blank(w, h int) *image.RGBA        { return testimg.Blank(w, h) }
+func clone(img *image.RGBA) *image.RGBA { return testimg.Clone(img) }
 
 // put draws word at r, textured like glyphs (a solid block would look like
 // background to the blank-row/column tests).
@@ -53,18 +45,7 @@ func put(img *image.RGBA, r image.Rectangle, word string) {
 	ink(img, r, wordColor(word), color.RGBA{255, 255, 255, 255})
 }
 
-// ink fills r with c, every third pixel diagonally left as bg.
-func ink(img *image.RGBA, r image.Rectangle, c, bg color.RGBA) {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if (x+y)%3 == 0 {
-				img.SetRGBA(x, y, bg)
-			} else {
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
-}
+func ink(img *image.RGBA, r image.Rectangle, c, bg color.RGBA) { testimg.Ink(img, r, c, bg) }
 
 func erase(img *image.RGBA, r image.Rectangle) {
 	draw.Draw(img, r, image.NewUniform(color.White), image.Point{}, draw.Src)

@@ -339,7 +339,7 @@ func dial(display string, disableSHM bool, timeout time.Duration) (*conn, error)
 func (cn *conn) init(display string, disableSHM bool, timeout time.Duration) error {
 	setup := xproto.Setup(cn.x)
 	if setup == nil || len(setup.Roots) == 0 {
-		return errors.New("X server sent no screens")
+		return errors.New("no screens in the X server's setup")
 	}
 	scr := cn.x.DefaultScreen
 	if scr < 0 || scr >= len(setup.Roots) {

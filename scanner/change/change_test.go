@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"image/draw"
 	"testing"
+
+	"github.com/demoguard/demoguard/scanner/internal/testimg"
 )
 
 func black(img *image.RGBA, r image.Rectangle) {
@@ -118,28 +120,8 @@ func TestSegmentBlankRegionIsFree(t *testing.T) {
 	}
 }
 
-func blank(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
-	return img
-}
-
-func clone(img *image.RGBA) *image.RGBA {
-	c := image.NewRGBA(img.Rect)
-	copy(c.Pix, img.Pix)
-	return c
-}
-
-// ink fills r with c, every third pixel diagonally left as bg (textured
-// like glyphs: a solid block would look like background to the blank tests).
+func blank(w, h int) *image.RGBA        { return testimg.Blank(w, h) }
+func clone(img *image.RGBA) *image.RGBA { return testimg.Clone(img) }
 func ink(img *image.RGBA, r image.Rectangle, c, bg color.RGBA) {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if (x+y)%3 == 0 {
-				img.SetRGBA(x, y, bg)
-			} else {
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
+	testimg.Ink(img, r, c, bg)
 }

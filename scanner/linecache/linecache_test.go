@@ -3,14 +3,14 @@ package linecache
 import (
 	"image"
 	"image/color"
-	"image/draw"
 	"testing"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/testimg"
 )
 
 func TestCacheKeyIsPixelsNotPlace(t *testing.T) {
-	img := blank(400, 200)
+	img := testimg.Blank(400, 200)
 	put(img, image.Rect(10, 10, 60, 24), "Walmart")
 	put(img, image.Rect(10, 112, 60, 126), "Walmart")
 	a := Key(img, image.Rect(5, 5, 100, 30))
@@ -62,20 +62,7 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 }
 
-func blank(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
-	return img
-}
-
-// put draws a textured block at r whose colour stands for word.
+// put draws a glyph-like block at r whose colour stands for word.
 func put(img *image.RGBA, r image.Rectangle, word string) {
-	c := color.RGBA{uint8(len(word)), uint8(word[0]), 0, 255}
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if (x+y)%3 != 0 {
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
+	testimg.Ink(img, r, color.RGBA{uint8(len(word)), word[0], 0, 255}, color.RGBA{255, 255, 255, 255})
 }

@@ -171,10 +171,10 @@ func (s *Server) Emit(e event.Event) {
 		if n := len(s.cleared) - s.opt.Keep; n > 0 {
 			s.cleared = append(s.cleared[:0:0], s.cleared[n:]...)
 		}
-	case "reload":
+	case event.Reload:
 		s.rules = e.Rules
 		s.reloadErr = nil
-	case "error":
+	case event.Error:
 		s.lastErr = &e
 		if e.File != "" || strings.Contains(e.Message, "keeping the previous rules") {
 			s.reloadErr = &e
