@@ -415,14 +415,14 @@ func (w *window) render() {
 			}
 			w.last, checking = fr.img, false
 			if err := w.put(w.last); err != nil {
-				w.fail(err, false)
+				w.fail(fmt.Errorf("showing a frame: the X server failed: %w", err), false)
 				w.q.discard()
 				return
 			}
 			w.written.Add(1)
 		case <-w.redraw:
 			if err := w.put(w.last); err != nil {
-				w.fail(err, false)
+				w.fail(fmt.Errorf("showing a frame: the X server failed: %w", err), false)
 				w.q.discard()
 				return
 			}
