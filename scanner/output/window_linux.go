@@ -20,6 +20,10 @@ import (
 	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
+// useSHM: tests turn it off to exercise the PutImage path that remote
+// displays and containers without shared IPC take.
+var useSHM = true
+
 // WindowTitle is the feed window's title (what meeting apps and OBS list).
 const WindowTitle = "demoguard feed"
 
@@ -415,14 +419,14 @@ func (w *window) render() {
 			}
 			w.last, checking = fr.img, false
 			if err := w.put(w.last); err != nil {
-				w.fail(err, false)
+				w.fail(fmt.Errorf("showing a frame: the X server failed: %w", err), false)
 				w.q.discard()
 				return
 			}
 			w.written.Add(1)
 		case <-w.redraw:
 			if err := w.put(w.last); err != nil {
-				w.fail(err, false)
+				w.fail(fmt.Errorf("showing a frame: the X server failed: %w", err), false)
 				w.q.discard()
 				return
 			}
@@ -449,7 +453,9 @@ func (w *window) put(img *image.RGBA) error {
 	n := size.X * size.Y * 4
 	var dst []byte
 	if w.seg == nil && w.noSHM == nil {
-		if err := xext.Init(w.x, "MIT-SHM", shm.Init); err != nil {
+		if !useSHM {
+			w.noSHM = errors.New("MIT-SHM disabled")
+		} else if err := xext.Init(w.x, "MIT-SHM", shm.Init); err != nil {
 			w.noSHM = err
 		}
 	}

@@ -375,3 +375,27 @@ func TestWindowXServerDies(t *testing.T) {
 		t.Errorf("%d more errors reported: %v", len(errs), <-errs)
 	}
 }
+
+// TestWindowWithoutSHM: the PutImage path (no shared memory with the
+// server), in requests under the maximum request length, shows the frame
+// exactly.
+func TestWindowWithoutSHM(t *testing.T) {
+	setVar(t, &useSHM, false)
+	display := xtest.StartXvfb(t, "1280x720x24")
+	mon := image.Rect(0, 0, 1280, 720)
+	out, err := Open(context.Background(), Target{Kind: KindWindow, Monitor: 0}, Options{Width: 1280, Height: 720, Display: display, Monitors: []image.Rectangle{mon}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	f := testFrame(1280, 720, 5)
+	out.Write(f, 0)
+	if got, ok := waitScreen(t, display, mon, func(g *image.RGBA) bool { n, _ := samePixels(g, f); return n == 0 }); !ok {
+		n, p := samePixels(got, f)
+		t.Fatalf("%d pixels differ (first at %v)", n, p)
+	}
+	out.Close() // the render loop has ended: its fields can be read
+	if w := out.(*window); w.noSHM == nil {
+		t.Errorf("shared memory used although disabled")
+	}
+}
