@@ -195,10 +195,10 @@ func runPhase(t *testing.T, disp string, cp *capture.X11, dw *xdamage.Watcher, e
 		go func() { defer wg.Done(); f.Run(ctx) }()
 	}
 	// Warm up: the first read of the screen (the terminal keeps scrolling).
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for ag.Stats().Frames < 3 || (f != nil && f.Stats().Checking) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: screen not read in 3 minutes", name)
+			t.Fatalf("%s: screen not read in 10 minutes", name)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

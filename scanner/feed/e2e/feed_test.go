@@ -203,10 +203,10 @@ func startRigWith(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rul
 	})
 	t.Cleanup(r.stop)
 	// The first complete read of the dense screen.
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for r.feed.Stats().Checking || r.agent.Pending() > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("screen not read after 3 minutes: %+v %+v", r.agent.Stats(), r.feed.Stats())
+			t.Fatalf("screen not read after 10 minutes: %+v %+v", r.agent.Stats(), r.feed.Stats())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

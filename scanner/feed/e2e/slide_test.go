@@ -59,11 +59,11 @@ func TestSlideChangeNeverPartRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Until the new screen is read and shown.
-	deadline := time.Now().Add(4 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	time.Sleep(time.Second)
 	for r.agent.Pending() > 0 || r.feed.Stats().Held > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("new screen not shown after 4 minutes: %+v", r.feed.Stats())
+			t.Fatalf("new screen not shown after 10 minutes: %+v", r.feed.Stats())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
