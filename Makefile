@@ -21,7 +21,7 @@ export CGO_ENABLED := 1
 # One Tesseract thread per instance: OpenMP threads slow Tesseract down (see NOTES).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-scan-memory bench-watch vet clean
+.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-scan-memory bench-watch bench-feed vet clean
 
 all: build
 
@@ -59,7 +59,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzHeaders$$' -fuzztime=$(FUZZ_HEADERS) -fuzzminimizetime=$(FUZZ_MIN) ./scanner/scan
 
-bench: bench-rules bench-scan bench-scan-memory bench-watch
+bench: bench-rules bench-scan bench-scan-memory bench-watch bench-feed
 
 # Rule loading and matching: 10 names (baseline) against 100,000.
 bench-rules:
@@ -78,6 +78,12 @@ bench-scan-memory: build test-deps
 SOAK ?= 30m
 bench-watch: test-deps
 	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -static 60s -soak $(SOAK) -targets -out bench-watch.json
+
+# The audience feed: no feed, feed to a file, feed to a window, side by
+# side on one screen with a scrolling terminal and notification cards.
+FEED_PHASE ?= 60s
+bench-feed: test-deps
+	$(GO) test -count=1 -run TestFeedPerformance -v -timeout 60m ./scanner/feed/e2e -args -feed-phase $(FEED_PHASE) -feed-bench-out bench-feed.json
 
 clean:
 	rm -rf bin

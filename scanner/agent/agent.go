@@ -19,6 +19,7 @@ import (
 	"github.com/demoguard/demoguard/scanner/budget"
 	"github.com/demoguard/demoguard/scanner/change"
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/feed"
 	"github.com/demoguard/demoguard/scanner/incident"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
 	"github.com/demoguard/demoguard/scanner/linecache"
@@ -79,6 +80,21 @@ type Config struct {
 	// EventQueue bounds the events waiting for a slow Sink; beyond it the
 	// oldest are dropped (and counted). Default event.DefaultQueue.
 	EventQueue int
+	// Feed, when set, is told about display FeedDisplay's frames, reads and
+	// matches (the audience feed's delay line and compositor).
+	Feed        FrameObserver
+	FeedDisplay int
+}
+
+// FrameObserver follows the screen model of one display, by content: each
+// changed frame with its changed regions and their pieces (keyed by
+// pixels), the pieces whose text entered the model, and after each match
+// the boxes of all findings. Called with the agent's lock held, in order;
+// implementations copy what they keep and return quickly (*feed.Feed).
+type FrameObserver interface {
+	Frame(img *image.RGBA, at time.Time, regions []feed.Region)
+	Read(keys []uint64)
+	Matched(boxes []image.Rectangle, origin image.Point)
 }
 
 // Changes reports drawing on the screen: Take says whether anything was
@@ -353,6 +369,11 @@ func (a *Agent) captureLoop(ctx context.Context) {
 	}
 }
 
+// observes reports whether the feed follows display ds.
+func (a *Agent) observes(ds *dispState) bool {
+	return a.cfg.Feed != nil && ds.d.Index == a.cfg.FeedDisplay
+}
+
 // settle is how long after a change notification the frame is taken.
 const settle = 15 * time.Millisecond
 
@@ -467,8 +488,14 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		}
 	}
 	var fresh []*job
+	var observed []feed.Region
 	for _, r := range regions {
 		ds.block++
+		var fr *feed.Region
+		if a.observes(ds) {
+			observed = append(observed, feed.Region{Rect: r})
+			fr = &observed[len(observed)-1]
+		}
 		// Pieces (text lines) are the cache's unit; what goes to OCR is each
 		// run of consecutive pieces the cache does not know, as one rect with
 		// a margin: Tesseract reads a tight single-line crop worse than the
@@ -488,7 +515,11 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		for _, p := range change.Lines(img, r) {
 			a.stats.Pieces++
 			key := linecache.Key(img, p)
-			if lines, ok := a.cache.Get(key, p.Min); ok {
+			lines, ok := a.cache.Get(key, p.Min)
+			if fr != nil {
+				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p, Key: key, Read: ok})
+			}
+			if ok {
 				a.stats.CacheHits++
 				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
 				flush()
@@ -504,6 +535,9 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		flush()
 	}
 	ds.dirty = true
+	if a.observes(ds) {
+		a.cfg.Feed.Frame(img, at, observed)
+	}
 	if len(fresh) > 0 {
 		q := make([]*job, 0, len(fresh)+len(a.queue))
 		q = append(q, fresh...)
@@ -534,6 +568,15 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 			ds.found = m.Match(ds.lines)
 		}
 		ds.matcher, ds.dirty = m, false
+		if a.observes(ds) {
+			// Every finding is covered in the feed, confident or not: a
+			// black box too many costs less than a name shown.
+			boxes := make([]image.Rectangle, len(ds.found))
+			for i, f := range ds.found {
+				boxes[i] = geom.Rect(f.Box)
+			}
+			a.cfg.Feed.Matched(boxes, image.Point{})
+		}
 	}
 	var held []image.Rectangle
 	for j := range ds.pending {
@@ -691,6 +734,13 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 			continue // the screen changed there meanwhile: the result is only cached
 		}
 		delete(ds.pending, j)
+		if a.observes(ds) {
+			keys := make([]uint64, len(j.pieces))
+			for k, p := range j.pieces {
+				keys[k] = p.key
+			}
+			a.cfg.Feed.Read(keys)
+		}
 		ds.lines = append(ds.lines, withBlock(per[i], j.block)...)
 		ds.dirty = true
 		touched[ds] = true

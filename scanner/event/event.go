@@ -27,6 +27,9 @@ const (
 	Reload Kind = "reload"
 	// Error: something failed that the user should know about; scanning goes on.
 	Error Kind = "error"
+	// Output: the audience feed (watch --output) started, stopped or failed
+	// (State); Target, DelayMS and FPS say what and how.
+	Output Kind = "output"
 )
 
 // Event is what the agent emits: one JSON object per line on stdout with
@@ -48,7 +51,11 @@ type Event struct {
 	File        string     `json:"file,omitempty"`
 	Line        int        `json:"line,omitempty"`
 	Message     string     `json:"message,omitempty"`
-	Rules       int        `json:"rules,omitempty"` // reload: number of rules now in force
+	Rules       int        `json:"rules,omitempty"`    // reload: number of rules now in force
+	State       string     `json:"state,omitempty"`    // output: started | stopped | error
+	Target      string     `json:"target,omitempty"`   // output: window, window:N, a file, a URL, /dev/videoN
+	DelayMS     *int64     `json:"delay_ms,omitempty"` // output: the feed's delay
+	FPS         int        `json:"fps,omitempty"`      // output: frames per second
 
 	// raw is the unmasked matched text; only sinks told --show-text use it.
 	// Unexported, so it never reaches JSON by accident.

@@ -27,6 +27,9 @@ type Status struct {
 	Rules       int           // rules in force
 	Sources     []string      // files the rules were loaded from
 	ReloadError string        // the last reload's error, if the last reload failed
+	// Feed is the audience feed's line (target, fps, delay, regions held
+	// and covered, frames dropped); empty without --output.
+	Feed string
 }
 
 // StatusSource is where the page reads the agent's status; it is called

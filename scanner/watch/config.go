@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/demoguard/demoguard/scanner/actions"
 	"github.com/demoguard/demoguard/scanner/agent"
+	"github.com/demoguard/demoguard/scanner/feed"
+	"github.com/demoguard/demoguard/scanner/output"
 	"github.com/demoguard/demoguard/scanner/secret"
 )
 
@@ -53,6 +56,13 @@ type Raw struct {
 	// from says where a secret's value came from when not the command
 	// line ("$VAR", or the config file), by flag name: it is not printed.
 	from map[string]string
+	// The audience feed (README, "The audience feed").
+	Output     string        `toml:"output"`
+	Delay      time.Duration `toml:"delay"`
+	Pending    string        `toml:"pending"`
+	Redact     string        `toml:"redact"`
+	OutputFPS  int           `toml:"output_fps"`
+	OutputArgs string        `toml:"output_args"`
 
 	// Config is the config file (a flag only).
 	Config string `toml:"-"`
@@ -90,6 +100,11 @@ func Defaults() Raw {
 		MinConf:  0.5,
 		Lang:     "eng",
 		Workers:  min(2, runtime.NumCPU()),
+
+		Delay:     feed.DefaultDelay,
+		Pending:   "hold",
+		Redact:    "black",
+		OutputFPS: feed.DefaultFPS,
 	}
 }
 
@@ -119,6 +134,12 @@ func (r *Raw) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.TokenFile, "token-file", r.TokenFile, "read the presenter page's token from `FILE` (kept out of ps; the URL is then printed without it)")
 	fs.StringVar(&r.AgentToken, "agent-token", r.AgentToken, "the hub's agent token, to report to --hub (or --agent-token-file, or $DEMOGUARD_AGENT_TOKEN)")
 	fs.StringVar(&r.AgentTokenFile, "agent-token-file", r.AgentTokenFile, "read the hub's agent token from `FILE`")
+	fs.StringVar(&r.Output, "output", r.Output, "show the audience a delayed, checked feed of one display: window, window:N (full screen on monitor N), a file (talk.mkv), a stream (srt://, rtmp://, udp://) or /dev/videoN")
+	fs.DurationVar(&r.Delay, "delay", r.Delay, "how long the feed lags the screen, for reading what changed (more than 0, at most 5s)")
+	fs.StringVar(&r.Pending, "pending", r.Pending, "a changed region not read when due: hold (show its last checked pixels), blur, or show (fail-closed off)")
+	fs.StringVar(&r.Redact, "redact", r.Redact, "how findings are covered in the feed: black, blur or pixelate")
+	fs.IntVar(&r.OutputFPS, "output-fps", r.OutputFPS, "frames per second of the feed (files and streams run at this constant rate)")
+	fs.StringVar(&r.OutputArgs, "output-args", r.OutputArgs, "ffmpeg encoder options replacing the defaults, e.g. \"-c:v libx264 -preset ultrafast -crf 23\"")
 	fs.StringVar(&r.Config, "config", r.Config, "config `FILE` with a [watch] table (default "+DefaultConfigPath()+" if it exists)")
 }
 
@@ -315,6 +336,13 @@ type Config struct {
 	Actions    actions.Config
 	// Warnings are printed at start (a secret file others can read).
 	Warnings []string
+	// The audience feed: Output nil when there is none.
+	Output     *output.Target
+	Delay      time.Duration
+	Pending    feed.Pending
+	Redact     feed.Redact
+	OutputFPS  int
+	OutputArgs []string
 
 	// Stdout receives JSON events; Stderr the start-up lines, warnings and
 	// text events. Nil: discarded.
@@ -407,5 +435,43 @@ func (r Raw) Validate() (Config, error) {
 	if r.Salt != "" {
 		c.Salt = []byte(r.Salt)
 	}
+	if err := r.validateFeed(&c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// validateFeed checks the audience feed's settings. The target is parsed
+// here (a file that exists or cannot be written, an unknown URL scheme);
+// the display and monitor are checked by Run once the displays are known,
+// still before anything starts.
+func (r Raw) validateFeed(c *Config) error {
+	var err error
+	if err = feed.CheckDelay(r.Delay); err != nil {
+		return err
+	}
+	if c.Pending, err = feed.ParsePending(r.Pending); err != nil {
+		return err
+	}
+	if c.Redact, err = feed.ParseRedact(r.Redact); err != nil {
+		return err
+	}
+	if r.OutputFPS < 1 || r.OutputFPS > 120 {
+		return fmt.Errorf("--output-fps %d: want 1 to 120", r.OutputFPS)
+	}
+	c.Delay, c.OutputFPS, c.OutputArgs = r.Delay, r.OutputFPS, strings.Fields(r.OutputArgs)
+	if r.Output == "" {
+		return nil
+	}
+	t, err := output.ParseTarget(r.Output)
+	if err != nil {
+		return err
+	}
+	if t.Kind != output.KindWindow {
+		if _, err := exec.LookPath("ffmpeg"); err != nil {
+			return fmt.Errorf("--output %s: ffmpeg not found (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)", r.Output)
+		}
+	}
+	c.Output = &t
+	return nil
 }

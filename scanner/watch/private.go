@@ -106,6 +106,7 @@ type agentStatus struct {
 	agent    *agent.Agent
 	displays func() []string
 	rules    func() (n int, sources []string)
+	feed     func() string // nil without --output
 
 	mu     sync.Mutex
 	start  time.Time
@@ -141,6 +142,9 @@ func (s *agentStatus) Status() ui.Status {
 	}
 	if s.rules != nil {
 		out.Rules, out.Sources = s.rules()
+	}
+	if s.feed != nil {
+		out.Feed = s.feed()
 	}
 	return out
 }

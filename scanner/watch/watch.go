@@ -83,6 +83,18 @@ func Run(ctx context.Context, cfg Config) error {
 	if len(desc) == 0 {
 		return fmt.Errorf("watch: --display %d: there are %d displays (0..%d)", cfg.Display, len(displays), len(displays)-1)
 	}
+	var fed capture.Display
+	if cfg.Output != nil {
+		if fed, err = feedDisplay(cfg, displays); err != nil {
+			return fmt.Errorf("watch: %w", err)
+		}
+	}
+	// With a feed on a terminal, a status line under the events.
+	var tty *statusLine
+	if cfg.Output != nil && !cfg.JSON && isTerminal(stderr) {
+		tty = &statusLine{w: stderr}
+		stderr = tty
+	}
 
 	eng, err := ocr.New(ocr.Options{Lang: cfg.Lang, Workers: cfg.Workers})
 	if err != nil {
@@ -127,8 +139,28 @@ func Run(ctx context.Context, cfg Config) error {
 		warn("comparing every frame: " + err.Error())
 	}
 
-	ag := agent.New(agent.Config{
-		Capturer:   Capturer(cp),
+	// The audience feed: its output opens last, so that nothing above can
+	// leave a half-written file behind.
+	capturer := Capturer(cp)
+	interval := cfg.Interval
+	var aud *audience
+	if cfg.Output != nil {
+		monitors := make([]image.Rectangle, len(displays))
+		for i, d := range displays {
+			monitors[i] = d.Bounds
+		}
+		aud, err = startAudience(ctx, cfg, cp.DisplayName(), fed, monitors, out.Emit, warn)
+		if err != nil {
+			sinks.Close()
+			return fmt.Errorf("watch: %s", oneLine(err.Error()))
+		}
+		capturer = maskingCapturer{Capturer: capturer, exclude: aud.exclude}
+		// Frames for the feed are captured at its rate (still only after
+		// something was drawn).
+		interval = min(interval, time.Second/time.Duration(cfg.OutputFPS))
+	}
+	agentCfg := agent.Config{
+		Capturer:   capturer,
 		Recognizer: eng,
 		Rules: func() agent.Matcher {
 			if r := cur.Load(); r != nil {
@@ -138,13 +170,17 @@ func Run(ctx context.Context, cfg Config) error {
 		},
 		Sink:     out,
 		Display:  cfg.Display,
-		Interval: cfg.Interval,
+		Interval: interval,
 		MaxCPU:   cfg.MaxCPU,
 		Workers:  cfg.Workers,
 		MinConf:  cfg.MinConf,
 		Salt:     cfg.Salt,
 		Changes:  changes,
-	})
+	}
+	if aud != nil {
+		agentCfg.Feed, agentCfg.FeedDisplay = aud.feed, fed.Index
+	}
+	ag := agent.New(agentCfg)
 
 	// The page, the hub and the actions: started before anything emits,
 	// so out.s is complete by the time the agent or the reloader use it.
@@ -164,11 +200,17 @@ func Run(ctx context.Context, cfg Config) error {
 			return len(r.Rules()), r.Sources()
 		},
 	}
+	if aud != nil {
+		status.feed = aud.Status
+	}
 	p, err := startPrivate(privateOptions{
 		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, tokenFrom: cfg.TokenFrom, agentToken: cfg.AgentToken,
 		showText: cfg.ShowText, actions: cfg.Actions,
 	}, status, out.Emit, warn, stderr)
 	if err != nil {
+		if aud != nil {
+			aud.stop()
+		}
 		sinks.Close()
 		return fmt.Errorf("watch: %s", oneLine(err.Error()))
 	}
@@ -196,6 +238,14 @@ func Run(ctx context.Context, cfg Config) error {
 	fmt.Fprintf(stderr, "demoguard: watching display %s with %d rules (interval %v, max-cpu %s, %d OCR workers); Ctrl-C stops\n",
 		strings.Join(desc, ", "), len(rs.Rules()), cfg.Interval, cfg.MaxCPUText, cfg.Workers)
 	out.Emit(event.Event{Event: event.Reload, Time: time.Now(), Rules: len(rs.Rules()), Message: "watching"})
+	if aud != nil {
+		aud.announce()
+		if tty != nil {
+			sctx, scancel := context.WithCancel(ctx)
+			defer scancel()
+			go tty.run(sctx, aud.Status)
+		}
+	}
 
 	if cfg.Started != nil {
 		cfg.Started(ag)
@@ -209,6 +259,13 @@ func Run(ctx context.Context, cfg Config) error {
 	// Actions next: a failing action reports through out, which must not
 	// be closing (holding its lock) while the action waits to report.
 	p.closeActions()
+	// The feed ends after the agent (no more frames) and before the
+	// outputs close (its stopped event goes out).
+	if aud != nil {
+		if err := aud.stop(); err != nil {
+			warn("feed: " + oneLine(err.Error()))
+		}
+	}
 	if err := out.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
