@@ -164,6 +164,45 @@ func TestCommandGetsEventOnStdin(t *testing.T) {
 	}
 }
 
+// TestCommandEnvironmentHasNoSecrets: the command gets the event's
+// variables and the user's environment, but none of demoguard's tokens
+// and secrets.
+func TestCommandEnvironmentHasNoSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"DEMOGUARD_TOKEN":          "page-token-1",
+		"DEMOGUARD_HUB_TOKEN":      "hub-token-1",
+		"DEMOGUARD_AGENT_TOKEN":    "agent-token-1",
+		"DEMOGUARD_WEBHOOK_SECRET": "webhook-secret-1",
+		"DEMOGUARD_OBS_PASSWORD":   "obs-password-1",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	t.Setenv("STAGE_NAME", "Hall A")
+	dir := t.TempDir()
+	r, err := New(Config{High: &Action{Command: []string{"sh", "-c", `env > "$0/env"`, dir}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Emit(alertEvent(t, "budget", "high"))
+	r.Close()
+	b, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	for k, v := range secrets {
+		if strings.Contains(env, v) {
+			t.Errorf("the command's environment has %s", k)
+		}
+	}
+	for _, want := range []string{"DEMOGUARD_EVENT=alert", "DEMOGUARD_RULE=budget", "STAGE_NAME=Hall A"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("the command's environment lacks %s", want)
+		}
+	}
+}
+
 func TestCommandFailuresBecomeErrorEvents(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/childenv"
 )
 
 // run runs argv with stdin, killing it (and, on Unix, the processes it
@@ -23,7 +23,9 @@ func run(ctx context.Context, argv []string, timeout time.Duration, stdin []byte
 	cmd.Stdin = bytes.NewReader(stdin)
 	out := &tail{max: 2048}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append(os.Environ(),
+	// Without demoguard's tokens and secrets: the script gets the event,
+	// not the keys to the hub, the webhook or OBS.
+	cmd.Env = childenv.Environ(
 		"DEMOGUARD_EVENT="+string(e.Event), "DEMOGUARD_SEVERITY="+e.Severity,
 		"DEMOGUARD_RULE="+e.Rule, "DEMOGUARD_INCIDENT="+e.Incident)
 	killGroup(cmd)

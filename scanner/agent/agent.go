@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -274,7 +275,13 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		changed = a.cfg.Changes.Changed()
 	}
 	lastRefresh, lastFull, lastCap := time.Now(), time.Now(), time.Time{}
-	cpuPrev := budget.ProcessCPU()
+	// The budget is charged with this loop's own thread (capture, change
+	// detection, matching), not the whole process: a rule reload parsing a
+	// big file, the presenter page or the audience feed must not throttle
+	// detection (a slow reload once held back 13 alerts in a row).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpuPrev, _ := budget.ThreadCPU()
 	for {
 		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
 			lastRefresh = time.Now()
@@ -316,7 +323,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 				a.unchanged(d)
 			}
 		}
-		cpu := budget.ProcessCPU()
+		cpu, _ := budget.ThreadCPU()
 		a.budget.Charge(cpu - cpuPrev)
 		cpuPrev = cpu
 		select {
@@ -749,7 +756,13 @@ func (a *Agent) refreshDisplays(first bool) error {
 		if old := a.displays[d.Index]; old != nil && old.d.Bounds == d.Bounds {
 			continue
 		} else if old != nil {
-			a.dropDisplay(old, now)
+			// Resized or moved: its frames and queued reads are void, but
+			// not its incidents. The first read of the new geometry (the
+			// whole display, pending and so holding them meanwhile)
+			// confirms those whose pixels are still there and lets the
+			// others close after the grace period — a resize must not
+			// clear an exposure and raise it again as a new one.
+			a.forgetFrames(old)
 		}
 		a.gen++
 		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{}}
@@ -762,7 +775,16 @@ func (a *Agent) refreshDisplays(first bool) error {
 	return nil
 }
 
-// dropDisplay forgets a display (removed, or resized and restarted).
+// forgetFrames drops a display's frames and queued work, keeping its
+// incidents.
+func (a *Agent) forgetFrames(ds *dispState) {
+	for j := range ds.pending {
+		j.stale = true
+	}
+	delete(a.displays, ds.d.Index)
+}
+
+// dropDisplay forgets a display that was removed, closing its incidents.
 func (a *Agent) dropDisplay(ds *dispState, now time.Time) {
 	for j := range ds.pending {
 		j.stale = true

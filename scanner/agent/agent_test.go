@@ -276,7 +276,7 @@ func TestAgentDisplaysAddedRemovedNegativeOffset(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wantKinds(event.Alert, event.Clear)
-	// Resized: restarted, read again from scratch.
+	// Resized: read again from scratch.
 	h.cap.mu.Lock()
 	h.cap.displays[0].Bounds = image.Rect(0, 0, 1920, 1080)
 	h.cap.screens[0] = s
@@ -287,6 +287,49 @@ func TestAgentDisplaysAddedRemovedNegativeOffset(t *testing.T) {
 	h.step()
 	h.drain()
 	h.wantKinds(event.Alert, event.Clear, event.Alert)
+}
+
+// A geometry change (xrandr --fb) where the item's pixels stay where they
+// were: the incident goes on, no clear and no second alert; an item that
+// the new geometry cuts off closes after the grace period.
+func TestAgentIncidentSurvivesResize(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	s := h.screen(0)
+	put(s, image.Rect(100, 100, 180, 114), "Walmart")
+	put(s, image.Rect(1700, 900, 1780, 914), "SECRET")
+	h.cap.set(0, s)
+	h.step()
+	h.drain()
+	h.wantKinds(event.Alert, event.Alert)
+	first := h.sink.events()
+	// Shrink to 1280x720: Walmart stays, SECRET is cut off.
+	small := blank(1280, 720)
+	put(small, image.Rect(100, 100, 180, 114), "Walmart")
+	h.cap.mu.Lock()
+	h.cap.displays[0].Bounds = image.Rect(0, 0, 1280, 720)
+	h.cap.screens[0] = small
+	h.cap.mu.Unlock()
+	if err := h.a.refreshDisplays(false); err != nil {
+		t.Fatal(err)
+	}
+	h.step() // the whole new geometry is pending: both held
+	h.wantKinds(event.Alert, event.Alert)
+	h.drain()
+	for i := 0; i < 6; i++ { // past the grace period
+		h.step()
+		h.drain()
+	}
+	h.wantKinds(event.Alert, event.Alert, event.Clear)
+	evs := h.sink.events()
+	gone := evs[len(evs)-1]
+	if gone.Rule != "classification" {
+		t.Fatalf("cleared %s, want the cut-off SECRET", gone.Rule)
+	}
+	for _, e := range first {
+		if e.Rule == "customers" && e.Incident == gone.Incident {
+			t.Fatal("the Walmart incident was closed")
+		}
+	}
 }
 
 func TestAgentDisplaySelection(t *testing.T) {

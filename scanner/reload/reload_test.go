@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,4 +139,66 @@ func TestWatcherStopJoinsReloadInFlight(t *testing.T) {
 		t.Fatal("an event was emitted after Stop returned")
 	}
 	r.Stop() // twice is fine
+}
+
+// A rule file replaced by a FIFO (or a link to /dev/zero) must not wedge the
+// reloader in open() or read(): the load fails at once with an error event,
+// the old rules stay, and a later valid save loads as usual.
+func TestWatcherSurvivesFIFOAndDevZero(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules.toml")
+	valid := "[[rules]]\nid = \"customers\"\nterms = [\"Walmart\"]\n"
+	os.WriteFile(rulesFile, []byte(valid), 0o600)
+	events := make(chan event.Event, 16)
+	r := &Watcher{
+		Paths: []string{rulesFile},
+		Load: func() (int, []string, error) {
+			rs, err := rules.LoadContext(context.Background(), rulesFile)
+			if err != nil {
+				return 0, nil, err
+			}
+			return len(rs.Rules()), rs.Sources(), nil
+		},
+		Emit:     func(e event.Event) { events <- e },
+		Debounce: 20 * time.Millisecond,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer r.Stop()
+	if err := r.Start(ctx, []string{rulesFile}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(what string) event.Event {
+		t.Helper()
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no event after %s", what)
+		}
+		return event.Event{}
+	}
+	replace := func(make func(tmp string) error) {
+		t.Helper()
+		tmp := filepath.Join(dir, ".tmp-save")
+		os.Remove(tmp)
+		if err := make(tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, rulesFile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace(func(tmp string) error { return syscall.Mkfifo(tmp, 0o600) })
+	if e := next("a FIFO"); e.Event != event.Error || !strings.Contains(e.Message, "regular") {
+		t.Fatalf("after a FIFO: %+v", e)
+	}
+	replace(func(tmp string) error { return os.Symlink("/dev/zero", tmp) })
+	if e := next("a /dev/zero link"); e.Event != event.Error || !strings.Contains(e.Message, "regular") {
+		t.Fatalf("after a /dev/zero link: %+v", e)
+	}
+	replace(func(tmp string) error { return os.WriteFile(tmp, []byte(valid), 0o600) })
+	if e := next("a valid save"); e.Event != event.Reload || e.Rules != 1 {
+		t.Fatalf("after a valid save: %+v", e)
+	}
 }

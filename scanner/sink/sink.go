@@ -23,6 +23,7 @@ import (
 
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/backoff"
+	"github.com/demoguard/demoguard/scanner/internal/childenv"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
@@ -218,7 +219,17 @@ func (s *Notify) Emit(e event.Event) {
 
 func (s *Notify) Close() error { s.wg.Wait(); return nil }
 
+// notifyCommand's tools run without demoguard's tokens and secrets in
+// their environment (childenv), like every child process.
 func notifyCommand(title, body string) *exec.Cmd {
+	cmd := notifyTool(title, body)
+	if cmd.Env == nil {
+		cmd.Env = childenv.Environ()
+	}
+	return cmd
+}
+
+func notifyTool(title, body string) *exec.Cmd {
 	switch runtime.GOOS {
 	case "darwin":
 		script := fmt.Sprintf("display notification %q with title %q", body, title)
@@ -230,7 +241,7 @@ func notifyCommand(title, body string) *exec.Cmd {
 			`[Windows.UI.Notifications.ToastNotificationManager]::CreateToastNotifier('demoguard').Show([Windows.UI.Notifications.ToastNotification]::new($t))`
 		cmd := exec.Command("powershell", "-NoProfile", "-NonInteractive", "-Command", ps)
 		// Through the environment, so no quoting of the title into the script.
-		cmd.Env = append(os.Environ(), "DG_TITLE="+title, "DG_BODY="+body)
+		cmd.Env = childenv.Environ("DG_TITLE="+title, "DG_BODY="+body)
 		return cmd
 	default:
 		return exec.Command("notify-send", "--urgency=critical", "--app-name=demoguard", title, body)

@@ -173,6 +173,22 @@ func TestWebhookDeadEndpointDoesNotBlock(t *testing.T) {
 	}
 }
 
+// TestNotifyCommandHasNoSecrets: the desktop notifier runs without
+// demoguard's tokens and secrets in its environment.
+func TestNotifyCommandHasNoSecrets(t *testing.T) {
+	t.Setenv("DEMOGUARD_TOKEN", "page-token-1")
+	t.Setenv("DEMOGUARD_WEBHOOK_SECRET", "webhook-secret-1")
+	cmd := notifyCommand("demoguard", "alert")
+	if cmd.Env == nil {
+		t.Fatal("the notifier inherits the whole environment")
+	}
+	for _, kv := range cmd.Env {
+		if strings.HasPrefix(kv, "DEMOGUARD_TOKEN=") || strings.HasPrefix(kv, "DEMOGUARD_WEBHOOK_SECRET=") {
+			t.Errorf("notifier environment has %s", kv)
+		}
+	}
+}
+
 // A reload in flight at shutdown may emit after the webhook closed: the
 // event is dropped and counted, nothing panics (it was "send on closed
 // channel"), and closing twice, concurrently, is fine.

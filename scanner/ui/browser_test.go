@@ -142,3 +142,34 @@ func ackedIn(st pageState, id string) bool {
 	}
 	return false
 }
+
+// TestBrowserTokenForm: with the token read from a file, the printed URL
+// has no token; the browser opening it gets a form, and typing the token
+// opens the page (and sets the session cookie).
+func TestBrowserTokenForm(t *testing.T) {
+	ctx := webtest.Browser(t, 60*time.Second)
+	s, err := Start(Options{Addr: "127.0.0.1:0", Token: "file-tok-" + strings.Repeat("y", 16), TokenFrom: "/home/ana/.config/demoguard/page.token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var sb strings.Builder
+	s.Announce(&sb)
+	link := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(sb.String(), "demoguard: presenter page: "), " ", 2)[0])
+	if strings.Contains(sb.String(), s.Token()) || link != s.URL() {
+		t.Fatalf("announcement %q: want the URL without the token", sb.String())
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`input#token[type="password"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input#token`), s.Token()),
+		chromedp.Submit(chromedp.CSS(`input#token`)),
+		chromedp.WaitVisible(chromedp.CSS("#conn.up")),
+	); err != nil {
+		t.Fatalf("token form: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || strings.Contains(loc, "token") {
+		t.Fatalf("location %q (%v): the token must leave the address bar", loc, err)
+	}
+}

@@ -47,6 +47,12 @@ type Options struct {
 	// Token protects the page. Start generates one when Addr is not
 	// loopback and Token is empty.
 	Token string
+	// TokenFrom says where Token was read from (a file, "$VAR"): Announce
+	// then prints the URL without the token. Empty: the token is printed.
+	TokenFrom string
+	// Limits bound connections, viewers, bodies and time; zero fields
+	// take the page's defaults (see DefaultLimits).
+	Limits web.Limits
 	// ShowText shows the matched text unmasked (--show-text); otherwise the
 	// page never receives more than the masked text.
 	ShowText bool
@@ -63,7 +69,11 @@ type Options struct {
 // DefaultAddr is where the page listens when --ui is given without a host.
 const DefaultAddr = "127.0.0.1:8765"
 
-// Server is the presenter page and a event.Sink: give it every event.
+// DefaultLimits are the page's: a presenter's phone, a confidence monitor
+// and a colleague or two, not an audience.
+var DefaultLimits = web.Limits{MaxConns: 64, MaxViewers: 16}
+
+// Server is the presenter page and an event.Sink: give it every event.
 type Server struct {
 	opt   Options
 	guard *web.Guard
@@ -101,12 +111,21 @@ func New(o Options) *Server {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
-	return &Server{
+	if o.Limits.MaxConns <= 0 {
+		o.Limits.MaxConns = DefaultLimits.MaxConns
+	}
+	if o.Limits.MaxViewers <= 0 {
+		o.Limits.MaxViewers = DefaultLimits.MaxViewers
+	}
+	o.Limits = o.Limits.WithDefaults()
+	s := &Server{
 		opt:     o,
 		guard:   &web.Guard{Token: o.Token, Cookie: web.CookieName("ui", o.Addr), Realm: "demoguard presenter page"},
 		live:    map[string]*alert{},
 		started: o.Now(),
 	}
+	s.bc.Max = o.Limits.MaxViewers
+	return s
 }
 
 // Start makes the page and listens on o.Addr, generating a token when the
@@ -117,7 +136,7 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("presenter page: %w", err)
 	}
 	s := New(o)
-	srv, err := web.Listen(o.Addr, s.Handler())
+	srv, err := web.Listen(o.Addr, s.Handler(), s.opt.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("presenter page: %w", err)
 	}
@@ -136,11 +155,11 @@ func (s *Server) URL() string {
 // Token is the token in force ("" on loopback without one).
 func (s *Server) Token() string { return s.opt.Token }
 
-// Announce prints the URL with the token, and a QR code of it when the page
-// is reachable from other machines (a phone). Call it once: the token is
-// printed nowhere else.
+// Announce prints the URL (with the token unless it was read from a file
+// or the environment), and a QR code of it when the page is reachable from
+// other machines (a phone). Call it once: the token is printed nowhere else.
 func (s *Server) Announce(w io.Writer) {
-	web.Announce(w, "presenter page", web.WithToken(s.URL(), s.opt.Token), !web.IsLoopback(s.opt.Addr))
+	web.Announce(w, "presenter page", s.URL(), s.opt.Token, s.opt.TokenFrom, !web.IsLoopback(s.opt.Addr))
 }
 
 // Emit records an event and wakes the viewers; it never blocks on them.
@@ -210,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("POST /ack", s.ack)
 	mux.HandleFunc("GET /state.json", s.stateJSON)
-	return s.guard.Wrap(mux)
+	return web.Bodies(s.guard.Wrap(mux), s.opt.Limits.MaxBody)
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -227,6 +246,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	if !web.SameOrigin(r) {
 		http.Error(w, "demoguard: cross-site request refused", http.StatusForbidden)
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		web.FormError(w, err)
 		return
 	}
 	id := r.FormValue("incident")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/demoguard/demoguard/scanner/actions"
 	"github.com/demoguard/demoguard/scanner/agent"
+	"github.com/demoguard/demoguard/scanner/secret"
 )
 
 // Raw is watch's settings as given: the [watch] table of the config file
@@ -42,6 +43,16 @@ type Raw struct {
 	Hub           string        `toml:"hub"`
 	Room          string        `toml:"room"`
 	Token         string        `toml:"token"`
+	// Secrets may be files instead (a config file may be shared or kept in
+	// version control; a secret file need not be).
+	TokenFile         string `toml:"token_file"`
+	AgentToken        string `toml:"agent_token"`
+	AgentTokenFile    string `toml:"agent_token_file"`
+	WebhookSecretFile string `toml:"webhook_secret_file"`
+
+	// from says where a secret's value came from when not the command
+	// line ("$VAR", or the config file), by flag name: it is not printed.
+	from map[string]string
 
 	// Config is the config file (a flag only).
 	Config string `toml:"-"`
@@ -94,7 +105,8 @@ func (r *Raw) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.Log, "log", r.Log, "append events as JSON lines to `FILE` (audit trail; text always masked)")
 	fs.BoolVar(&r.Notify, "notify", r.Notify, "desktop notification per alert (visible to the audience on a shared screen)")
 	fs.StringVar(&r.Webhook, "webhook", r.Webhook, "POST each event as JSON to `URL`")
-	fs.StringVar(&r.WebhookSecret, "webhook-secret", r.WebhookSecret, "HMAC-SHA256 key for the X-Demoguard-Signature header (or $DEMOGUARD_WEBHOOK_SECRET)")
+	fs.StringVar(&r.WebhookSecret, "webhook-secret", r.WebhookSecret, "HMAC-SHA256 key for the X-Demoguard-Signature header (or --webhook-secret-file, or $DEMOGUARD_WEBHOOK_SECRET)")
+	fs.StringVar(&r.WebhookSecretFile, "webhook-secret-file", r.WebhookSecretFile, "read the webhook's HMAC key from `FILE` (kept out of ps)")
 	fs.BoolVar(&r.ShowText, "show-text", r.ShowText, "show matched text unmasked on the terminal, stdout, webhook, presenter page, hub and actions (never in --log)")
 	fs.Float64Var(&r.MinConf, "min-conf", r.MinConf, "drop findings whose OCR confidence is below this (0..1)")
 	fs.StringVar(&r.Lang, "lang", r.Lang, "Tesseract languages, e.g. eng+deu")
@@ -103,7 +115,10 @@ func (r *Raw) Flags(fs *flag.FlagSet) {
 	fs.StringVar((*string)(&r.UI), "ui", string(r.UI), "serve the presenter's private page on `ADDR` (a port alone means 127.0.0.1:PORT; any other host requires a token)")
 	fs.StringVar(&r.Hub, "hub", r.Hub, "push events and a heartbeat to the AV booth hub at `URL` (needs --room)")
 	fs.StringVar(&r.Room, "room", r.Room, "this agent's `NAME` on the hub, e.g. \"Hall A\" (needs --hub)")
-	fs.StringVar(&r.Token, "token", r.Token, "token for the presenter page and the hub (or $DEMOGUARD_TOKEN; with --hub also $DEMOGUARD_HUB_TOKEN); the page generates one when needed")
+	fs.StringVar(&r.Token, "token", r.Token, "token for the presenter page (or --token-file, or $DEMOGUARD_TOKEN); generated when needed")
+	fs.StringVar(&r.TokenFile, "token-file", r.TokenFile, "read the presenter page's token from `FILE` (kept out of ps; the URL is then printed without it)")
+	fs.StringVar(&r.AgentToken, "agent-token", r.AgentToken, "the hub's agent token, to report to --hub (or --agent-token-file, or $DEMOGUARD_AGENT_TOKEN)")
+	fs.StringVar(&r.AgentTokenFile, "agent-token-file", r.AgentTokenFile, "read the hub's agent token from `FILE`")
 	fs.StringVar(&r.Config, "config", r.Config, "config `FILE` with a [watch] table (default "+DefaultConfigPath()+" if it exists)")
 }
 
@@ -148,7 +163,43 @@ func Load(path string, args []string) (Raw, error) {
 	if err := fs.Parse(args); err != nil {
 		return Raw{}, err
 	}
+	// A secret on the command line, as a value or a file, replaces the
+	// config file's, whichever way that was given.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, sc := range r.secrets() {
+		if set[sc.name] || set[sc.name+"-file"] {
+			delete(r.from, sc.name)
+			if !set[sc.name] {
+				*sc.value = ""
+			}
+			if !set[sc.name+"-file"] {
+				*sc.file = ""
+			}
+		}
+	}
 	return r, nil
+}
+
+// secretField is one of watch's secrets: its flag name, value and file.
+type secretField struct {
+	name, env   string
+	value, file *string
+}
+
+func (r *Raw) secrets() []secretField {
+	return []secretField{
+		{"token", "DEMOGUARD_TOKEN", &r.Token, &r.TokenFile},
+		{"agent-token", "DEMOGUARD_AGENT_TOKEN", &r.AgentToken, &r.AgentTokenFile},
+		{"webhook-secret", "DEMOGUARD_WEBHOOK_SECRET", &r.WebhookSecret, &r.WebhookSecretFile},
+	}
+}
+
+func (r *Raw) setFrom(name, from string) {
+	if r.from == nil {
+		r.from = map[string]string{}
+	}
+	r.from[name] = from
 }
 
 // DefaultConfigPath is $XDG_CONFIG_HOME/demoguard/config.toml
@@ -201,6 +252,15 @@ func (r *Raw) ReadFile(path string, explicit bool) error {
 	if md.IsDefined("watch", "log") && r.Log != "" && !filepath.IsAbs(r.Log) {
 		r.Log = filepath.Join(base, r.Log)
 	}
+	for _, sc := range r.secrets() {
+		key := strings.ReplaceAll(sc.name, "-", "_")
+		if md.IsDefined("watch", key) && *sc.value != "" {
+			r.setFrom(sc.name, path) // in a file: not to be printed
+		}
+		if md.IsDefined("watch", key+"_file") && *sc.file != "" && !filepath.IsAbs(*sc.file) {
+			*sc.file = filepath.Join(base, *sc.file)
+		}
+	}
 	// Same for a script next to the config file ("./cut-to-camera.sh");
 	// a bare program name is looked up in $PATH as usual.
 	a := &r.Actions
@@ -212,18 +272,18 @@ func (r *Raw) ReadFile(path string, explicit bool) error {
 	return nil
 }
 
-// Env fills secrets not given from the environment (getenv is os.Getenv):
-// a variable keeps them out of `ps` and out of the config file.
+// Env fills secrets given neither as a value nor as a file from the
+// environment (getenv is os.Getenv): $DEMOGUARD_TOKEN (the page),
+// $DEMOGUARD_AGENT_TOKEN (the hub's agent token), $DEMOGUARD_WEBHOOK_SECRET.
+// A variable keeps them out of `ps` and out of the config file.
 func (r *Raw) Env(getenv func(string) string) {
-	if r.WebhookSecret == "" {
-		r.WebhookSecret = getenv("DEMOGUARD_WEBHOOK_SECRET")
-	}
-	if r.Token == "" {
-		r.Token = getenv("DEMOGUARD_TOKEN")
-	}
-	if r.Token == "" && r.Hub != "" {
-		// The variable `demoguard hub` reads: one setting on both ends.
-		r.Token = getenv("DEMOGUARD_HUB_TOKEN")
+	for _, sc := range r.secrets() {
+		if *sc.value == "" && *sc.file == "" {
+			if v := getenv(sc.env); v != "" {
+				*sc.value = v
+				r.setFrom(sc.name, "$"+sc.env)
+			}
+		}
 	}
 }
 
@@ -247,8 +307,14 @@ type Config struct {
 	Salt          []byte // nil: random per run
 	UI            string
 	Hub, Room     string
-	Token         string
-	Actions       actions.Config
+	Token         string // the presenter page's
+	// TokenFrom is where Token was read (a file, "$VAR"); "" when it was
+	// typed on the command line and may be printed with the page's URL.
+	TokenFrom  string
+	AgentToken string // the hub's agent token, sent to --hub
+	Actions    actions.Config
+	// Warnings are printed at start (a secret file others can read).
+	Warnings []string
 
 	// Stdout receives JSON events; Stderr the start-up lines, warnings and
 	// text events. Nil: discarded.
@@ -273,7 +339,32 @@ func (r Raw) Validate() (Config, error) {
 		Rules: r.Rules, Display: -1, Interval: r.Interval, MaxCPUText: string(r.MaxCPU),
 		JSON: r.Format == "json", Log: r.Log, Notify: r.Notify, Webhook: r.Webhook, WebhookSecret: r.WebhookSecret,
 		ShowText: r.ShowText, MinConf: r.MinConf, Lang: r.Lang, Workers: r.Workers,
-		UI: string(r.UI), Hub: r.Hub, Room: r.Room, Token: r.Token, Actions: r.Actions,
+		UI: string(r.UI), Hub: r.Hub, Room: r.Room, Actions: r.Actions,
+	}
+	for _, sc := range []struct {
+		f    secretField
+		val  *string
+		from *string
+	}{
+		{r.secrets()[0], &c.Token, &c.TokenFrom},
+		{r.secrets()[1], &c.AgentToken, nil},
+		{r.secrets()[2], &c.WebhookSecret, nil},
+	} {
+		v, from, warn, err := secret.Source{Flag: sc.f.name, Value: *sc.f.value, ValueFrom: r.from[sc.f.name], File: *sc.f.file}.Resolve(nil)
+		if err != nil {
+			return Config{}, err
+		}
+		if warn != "" {
+			c.Warnings = append(c.Warnings, warn)
+		}
+		*sc.val = v
+		if sc.from != nil {
+			*sc.from = from
+		}
+	}
+	if c.Hub != "" && c.AgentToken == "" && c.Token != "" {
+		// Before the hub had an agent token of its own, --token served both.
+		c.Warnings = append(c.Warnings, "--token is the presenter page's token; the hub takes its agent token (--agent-token, --agent-token-file or $DEMOGUARD_AGENT_TOKEN)")
 	}
 	if r.Display != "all" {
 		d, err := strconv.Atoi(string(r.Display))

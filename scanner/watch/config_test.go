@@ -2,6 +2,7 @@ package watch
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -109,18 +110,89 @@ func TestValidateErrors(t *testing.T) {
 }
 
 func TestEnvFillsSecretsNotGiven(t *testing.T) {
-	env := map[string]string{"DEMOGUARD_WEBHOOK_SECRET": "ws", "DEMOGUARD_TOKEN": "", "DEMOGUARD_HUB_TOKEN": "ht"}
+	env := map[string]string{"DEMOGUARD_WEBHOOK_SECRET": "ws", "DEMOGUARD_TOKEN": "", "DEMOGUARD_AGENT_TOKEN": "at",
+		// The hub's viewer token is not the agents' (a viewer must not be
+		// able to report): watch never reads it.
+		"DEMOGUARD_HUB_TOKEN": "ht"}
 	r := Defaults()
-	r.Hub = "http://booth/"
+	r.Hub, r.Room = "http://booth/", "Hall A"
 	r.Env(func(k string) string { return env[k] })
-	if r.WebhookSecret != "ws" || r.Token != "ht" {
-		t.Fatalf("%+v", r)
+	c, err := r.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookSecret != "ws" || c.AgentToken != "at" || c.Token != "" {
+		t.Fatalf("%+v", c)
 	}
 	r = Defaults()
-	r.Token, r.WebhookSecret = "flag", "flag"
+	r.Token, r.WebhookSecret, r.AgentToken = "flag", "flag", "flag"
 	r.Env(func(k string) string { return env[k] })
-	if r.Token != "flag" || r.WebhookSecret != "flag" {
+	if r.Token != "flag" || r.WebhookSecret != "flag" || r.AgentToken != "flag" {
 		t.Fatalf("environment overrode a given value: %+v", r)
+	}
+	// A token from the environment is not printed.
+	env["DEMOGUARD_TOKEN"] = "pt"
+	r = Defaults()
+	r.Env(func(k string) string { return env[k] })
+	if c, err := r.Validate(); err != nil || c.Token != "pt" || c.TokenFrom != "$DEMOGUARD_TOKEN" {
+		t.Fatalf("token %q from %q (%v)", c.Token, c.TokenFrom, err)
+	}
+}
+
+// TestSecretSources: each secret comes from the command line, a file or
+// the config file, and TokenFrom says whether the page's may be printed.
+func TestSecretSources(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "secrets"), 0o700)
+	tokFile := filepath.Join(dir, "secrets", "page.token")
+	os.WriteFile(tokFile, []byte("page-from-file\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "secrets", "agent.token"), []byte("agent-from-file\n"), 0o600)
+	cfgWith := func(body string) string {
+		p := filepath.Join(dir, fmt.Sprintf("config-%d.toml", len(body)))
+		os.WriteFile(p, []byte("[watch]\nhub = \"http://booth:8766/\"\nroom = \"Hall A\"\n"+body), 0o600)
+		return p
+	}
+	valueCfg := cfgWith("token = \"page-from-config\"\nagent_token_file = \"secrets/agent.token\"\nwebhook_secret = \"hook-from-config\"\n")
+	fileCfg := cfgWith("token_file = \"secrets/page.token\"\n")
+	tests := []struct {
+		name                string
+		args                []string
+		token, tokenFrom    string
+		agentToken, webhook string
+		err                 string
+	}{
+		{name: "command line", args: []string{"--token", "typed", "--agent-token", "a"}, token: "typed", agentToken: "a"},
+		{name: "token file", args: []string{"--token-file", tokFile}, token: "page-from-file", tokenFrom: tokFile},
+		{name: "both", args: []string{"--token", "typed", "--token-file", tokFile}, err: "--token and --token-file"},
+		{name: "missing file", args: []string{"--agent-token-file", filepath.Join(dir, "nope")}, err: "--agent-token-file"},
+		{name: "config values and a file relative to it", args: []string{"--config", valueCfg},
+			token: "page-from-config", tokenFrom: valueCfg, agentToken: "agent-from-file", webhook: "hook-from-config"},
+		{name: "a flag's file over the config's value", args: []string{"--config", valueCfg, "--token-file", tokFile},
+			token: "page-from-file", tokenFrom: tokFile, agentToken: "agent-from-file", webhook: "hook-from-config"},
+		{name: "a flag's value over the config's file", args: []string{"--config", fileCfg, "--token", "typed"}, token: "typed"},
+		{name: "the config's file", args: []string{"--config", fileCfg}, token: "page-from-file", tokenFrom: tokFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := load(t, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := r.Validate()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Token != tt.token || c.TokenFrom != tt.tokenFrom || c.AgentToken != tt.agentToken || c.WebhookSecret != tt.webhook {
+				t.Errorf("token %q from %q, agent %q, webhook %q; want %q from %q, %q, %q",
+					c.Token, c.TokenFrom, c.AgentToken, c.WebhookSecret, tt.token, tt.tokenFrom, tt.agentToken, tt.webhook)
+			}
+		})
 	}
 }
 

@@ -15,15 +15,17 @@ import (
 )
 
 // privateOptions are watch's settings for alerts that reach the presenter
-// and the booth but not the shared screen: the page (--ui), the hub
-// (--hub, --room, --token) and the response actions ([actions]).
+// and the booth but not the shared screen: the page (--ui, --token), the
+// hub (--hub, --room, --agent-token) and the response actions ([actions]).
 type privateOptions struct {
-	ui       string
-	hub      string
-	room     string
-	token    string
-	showText bool
-	actions  actions.Config
+	ui         string
+	hub        string
+	room       string
+	token      string // the page's
+	tokenFrom  string // where token was read ("": it may be printed)
+	agentToken string // the hub's agent token
+	showText   bool
+	actions    actions.Config
 }
 
 // private holds what startPrivate started.
@@ -58,8 +60,9 @@ func (p *private) closeActions() {
 
 // startPrivate starts the page, the hub client and the actions that o asks
 // for. status feeds the page; emit receives the actions' error events (it
-// must be the agent's sink, so they reach every output). The page's URL,
-// with its token, is printed once to w.
+// must be the agent's sink, so they reach every output). The page's URL
+// (with its token unless that was read from a file or the environment) is
+// printed once to w.
 func startPrivate(o privateOptions, status ui.StatusSource, emit func(event.Event), warn func(string), w io.Writer) (*private, error) {
 	p := &private{}
 	if !o.actions.Empty() {
@@ -70,7 +73,7 @@ func startPrivate(o privateOptions, status ui.StatusSource, emit func(event.Even
 		p.actions = r
 	}
 	if o.hub != "" {
-		c, err := hub.Dial(o.hub, o.room, o.token)
+		c, err := hub.Dial(o.hub, o.room, o.agentToken)
 		if err != nil {
 			p.closeActions()
 			return nil, err
@@ -83,7 +86,7 @@ func startPrivate(o privateOptions, status ui.StatusSource, emit func(event.Even
 		return nil, fmt.Errorf("--room names this agent on a hub: give --hub URL too")
 	}
 	if o.ui != "" {
-		s, err := ui.Start(ui.Options{Addr: o.ui, Token: o.token, ShowText: o.showText, Status: status, Title: o.room})
+		s, err := ui.Start(ui.Options{Addr: o.ui, Token: o.token, TokenFrom: o.tokenFrom, ShowText: o.showText, Status: status, Title: o.room})
 		if err != nil {
 			p.closeActions()
 			if p.hub != nil {

@@ -40,7 +40,7 @@ func TestStartPrivateErrors(t *testing.T) {
 // TestPrivateOutputs wires page, hub and actions as watch does and sends
 // one alert through them.
 func TestPrivateOutputs(t *testing.T) {
-	h := hub.New(hub.Options{Token: "tok"})
+	h := hub.New(hub.Options{Token: "view-tok", AgentToken: "agent-tok"})
 	hs := httptest.NewServer(h.Handler())
 	defer hs.Close()
 	var mu sync.Mutex
@@ -49,7 +49,7 @@ func TestPrivateOutputs(t *testing.T) {
 	var out strings.Builder
 	status := ui.StatusFunc(func() ui.Status { return ui.Status{Rules: 3} })
 	p, err := startPrivate(privateOptions{
-		ui: "127.0.0.1:0", hub: hs.URL, room: "Hall A", token: "tok",
+		ui: "127.0.0.1:0", hub: hs.URL, room: "Hall A", token: "tok", agentToken: "agent-tok",
 		actions: actions.Config{Critical: &actions.Action{Command: []string{"sh", "-c", "exit 7"}}},
 	}, status, emit, func(string) {}, &out)
 	if err != nil {
@@ -76,6 +76,21 @@ func TestPrivateOutputs(t *testing.T) {
 	rooms := h.State()
 	if len(rooms) != 1 || rooms[0].Room != "Hall A" || len(rooms[0].Alerts) != 1 || !rooms[0].Offline {
 		t.Errorf("hub state %+v: want Hall A with the alert, stopped", rooms)
+	}
+}
+
+// TestPrivateTokenFromFile: the page's token read from a file is not
+// printed; the announcement says where it is.
+func TestPrivateTokenFromFile(t *testing.T) {
+	var out strings.Builder
+	p, err := startPrivate(privateOptions{ui: "127.0.0.1:0", token: "file-tok", tokenFrom: "/home/ana/.config/demoguard/page.token"},
+		ui.StatusFunc(func() ui.Status { return ui.Status{} }), func(event.Event) {}, func(string) {}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.sinks().Close()
+	if strings.Contains(out.String(), "file-tok") || !strings.Contains(out.String(), "page.token") {
+		t.Errorf("announcement: %q", out.String())
 	}
 }
 

@@ -39,12 +39,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "demoguard: warning:", w)
+	}
 	// Rules first: a typo in a rule file is the cheapest thing to report.
 	load := func() (*rules.Ruleset, error) {
 		if len(cfg.Rules) == 0 {
 			return rules.Default()
 		}
-		return rules.Load(cfg.Rules...)
+		return rules.LoadContext(ctx, cfg.Rules...)
 	}
 	rs, err := load()
 	if err != nil {
@@ -162,7 +165,8 @@ func Run(ctx context.Context, cfg Config) error {
 		},
 	}
 	p, err := startPrivate(privateOptions{
-		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, showText: cfg.ShowText, actions: cfg.Actions,
+		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, tokenFrom: cfg.TokenFrom, agentToken: cfg.AgentToken,
+		showText: cfg.ShowText, actions: cfg.Actions,
 	}, status, out.Emit, warn, stderr)
 	if err != nil {
 		sinks.Close()
