@@ -524,3 +524,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// Run and batch bounds are shares of the display, not of 1920×1080: on a
+// 1366×768 screen a dense first frame is read in batches of at most a
+// sixth of it, and a 4K one is not cut into more batches than a 1080p one.
+func TestAgentBatchesFollowDisplaySize(t *testing.T) {
+	batches := func(w, h int) (n int, maxArea int) {
+		t.Helper()
+		hs := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, w, h)})
+		s := hs.screen(0)
+		// Lines of words over the whole screen, scaled with it.
+		lh, gap := h/54, h/54
+		for y := gap; y+lh < h-gap; y += lh + gap {
+			put(s, image.Rect(w/20, y, w-w/20, y+lh), "filler")
+		}
+		hs.cap.set(0, s)
+		hs.step()
+		before := hs.rec.nCalls()
+		hs.drain()
+		hs.rec.mu.Lock()
+		defer hs.rec.mu.Unlock()
+		for _, rects := range hs.rec.calls[before:] {
+			a := 0
+			for _, r := range rects {
+				a += r.Dx() * r.Dy()
+			}
+			maxArea = max(maxArea, a)
+		}
+		return len(hs.rec.calls) - before, maxArea
+	}
+	n768, max768 := batches(1366, 768)
+	if limit := 1366 * 768 / batchShare; max768 > limit+limit/4 {
+		t.Errorf("1366x768: a batch of %d px, want about %d at most", max768, limit)
+	}
+	n1080, _ := batches(1920, 1080)
+	n4k, _ := batches(3840, 2160)
+	if n768 < 2 || n4k > n1080+1 || n768 > n1080+1 {
+		t.Errorf("batches: %d at 1366x768, %d at 1920x1080, %d at 3840x2160; want about the same", n768, n1080, n4k)
+	}
+}

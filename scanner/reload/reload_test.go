@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -85,6 +86,59 @@ func TestErrorEventPlainError(t *testing.T) {
 	if e.Event != event.Error || e.File != "" || !strings.HasPrefix(e.Message, "open x.toml") {
 		t.Fatalf("%+v", e)
 	}
+}
+
+// Stop waits for a reload in flight and its event: after Stop nothing is
+// emitted, so the outputs can close (a webhook closed under a late reload
+// used to panic).
+func TestWatcherStopJoinsReloadInFlight(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules.toml")
+	os.WriteFile(rulesFile, []byte("v1"), 0o600)
+	loading, release := make(chan struct{}), make(chan struct{})
+	var stopped atomic.Bool
+	var late atomic.Int32
+	emitted := make(chan event.Event, 4)
+	r := &Watcher{
+		Paths: []string{rulesFile},
+		Load: func() (int, []string, error) {
+			close(loading)
+			<-release
+			return 1, []string{rulesFile}, nil
+		},
+		Emit: func(e event.Event) {
+			if stopped.Load() {
+				late.Add(1)
+			}
+			emitted <- e
+		},
+		Debounce: time.Millisecond,
+	}
+	if err := r.Start(context.Background(), []string{rulesFile}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(rulesFile, []byte("v2"), 0o600)
+	select {
+	case <-loading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reload after a change")
+	}
+	done := make(chan struct{})
+	go func() { r.Stop(); stopped.Store(true); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("Stop returned while a reload was in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	if e := <-emitted; e.Event != event.Reload {
+		t.Fatalf("event %+v, want the reload", e)
+	}
+	if late.Load() != 0 {
+		t.Fatal("an event was emitted after Stop returned")
+	}
+	r.Stop() // twice is fine
 }
 
 // A rule file replaced by a FIFO (or a link to /dev/zero) must not wedge the
