@@ -147,6 +147,13 @@ func (o *odf) content(name string, base Location, part string) error {
 	x := newXML(rc, name, o.w.lim.MaxDepth)
 	e := &emitter{w: o.w, max: 1 << 16}
 	sheet := o.kind == "spreadsheet" && part == ""
+	// In a spreadsheet, items that are not cells (names, links, comments)
+	// are matched apart from the cell grid, so a defined name does not
+	// count as "on the row" of a cell.
+	side := e
+	if sheet {
+		side = &emitter{w: o.w}
+	}
 	defPart := part
 	if defPart == "" {
 		switch {
@@ -180,14 +187,21 @@ func (o *odf) content(name string, base Location, part string) error {
 	skipDepth := 0
 	block := 0
 	emit := func(text string, l Location, r, c int) error {
+		if c == 0 {
+			return side.add(Item{Text: text, Loc: l, Block: block})
+		}
 		return e.add(Item{Text: text, Loc: l, Row: r, Col: c, Block: block})
 	}
 	for {
 		t, err := x.next()
 		if errors.Is(err, io.EOF) {
+			if err := side.flush(); err != nil {
+				return err
+			}
 			return e.flush()
 		}
 		if err != nil {
+			_ = side.flush()
 			_ = e.flush()
 			return err
 		}
@@ -256,6 +270,12 @@ func (o *odf) content(name string, base Location, part string) error {
 				}
 			case "frame", "custom-shape", "g":
 				block++
+				switch attrNS(t, "presentation", "class") {
+				case "footer", "date-time", "page-number":
+					push("footer")
+				case "header":
+					push("header")
+				}
 			case "image":
 				if h := attrNS(t, "xlink", "href"); h != "" {
 					if _, ok := o.owners[h]; !ok {

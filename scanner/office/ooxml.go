@@ -366,6 +366,10 @@ func (o *ooxml) image(name string, loc Location) error {
 func (w *walker) image(p *pkg, name string, loc Location) error {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".jfif":
+	case ".svm", ".wmf", ".emf", ".svg", ".emz", ".wmz", ".pict", ".eps":
+		// Vector drawings and previews LibreOffice and Office generate
+		// for tables and objects: their text is read from the XML.
+		return nil
 	default:
 		w.opt.Note(fmt.Sprintf("%s: image format %s not read", where(loc.Embedded, name), path.Ext(name)))
 		return nil

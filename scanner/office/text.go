@@ -128,6 +128,7 @@ func (w *walker) readText(rc io.Reader, name string, base Location, mode textMod
 		return nil
 	}
 	cell := ""
+	lastAlt := ""
 	for {
 		t, err := x.next()
 		if errors.Is(err, io.EOF) {
@@ -182,7 +183,10 @@ func (w *walker) readText(rc io.Reader, name string, base Location, mode textMod
 				al := base
 				al.Part = "alt"
 				for _, k := range []string{"title", "descr"} {
-					if v := attr(t, k); v != "" {
+					// Word repeats a picture's description on wp:docPr
+					// and pic:cNvPr: report it once.
+					if v := attr(t, k); v != "" && v != lastAlt {
+						lastAlt = v
 						if err := e.add(Item{Text: v, Loc: al, Block: block}); err != nil {
 							return err
 						}

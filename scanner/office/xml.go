@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -18,10 +19,36 @@ type xmlStream struct {
 	depth int
 	max   int
 	name  string
+	open  []xml.Name // open elements, to check that end tags match
+}
+
+// maxToken bounds one token (a text node, a tag): encoding/xml buffers a
+// whole token, so a part of nothing but text would otherwise be held in
+// memory whole, however large.
+const maxToken = 4 << 20
+
+// tokenBound fails a stream that runs more than maxToken bytes without a
+// '<', before the decoder has buffered it.
+type tokenBound struct {
+	r   io.Reader
+	run int
+}
+
+func (t *tokenBound) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	if i := bytes.LastIndexByte(b[:n], '<'); i >= 0 {
+		t.run = n - i
+	} else {
+		t.run += n
+	}
+	if t.run > maxToken {
+		return n, fmt.Errorf("an XML token of more than %d bytes: %w", maxToken, ErrLimit)
+	}
+	return n, err
 }
 
 func newXML(r io.Reader, name string, maxDepth int) *xmlStream {
-	d := xml.NewDecoder(r)
+	d := xml.NewDecoder(&tokenBound{r: r})
 	d.Strict = true
 	// Office parts are UTF-8 or UTF-16 by declaration; anything else is
 	// read as UTF-8 rather than failing the part.
@@ -35,7 +62,7 @@ func (x *xmlStream) next() (xml.Token, error) {
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			if x.depth > 0 {
-				return nil, fmt.Errorf("%s: %w: XML ends inside an element", x.name, ErrTruncated)
+				return nil, fmt.Errorf("%s: bad XML: ends inside <%s>", x.name, qname(x.open[len(x.open)-1]))
 			}
 			return nil, io.EOF
 		}
@@ -44,16 +71,30 @@ func (x *xmlStream) next() (xml.Token, error) {
 		}
 		return nil, fmt.Errorf("%s: bad XML: %w", x.name, err)
 	}
-	switch t.(type) {
+	switch t := t.(type) {
 	case xml.StartElement:
 		x.depth++
 		if x.depth > x.max {
 			return nil, fmt.Errorf("%s: XML nested deeper than %d elements: %w", x.name, x.max, ErrLimit)
 		}
+		x.open = append(x.open, t.Name)
 	case xml.EndElement:
+		// RawToken does not check that end tags match; a mismatch would
+		// put every later item in the wrong place.
+		if x.depth == 0 || x.open[len(x.open)-1] != t.Name {
+			return nil, fmt.Errorf("%s: bad XML: unexpected </%s>", x.name, qname(t.Name))
+		}
+		x.open = x.open[:len(x.open)-1]
 		x.depth--
 	}
 	return t, nil
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
 }
 
 // skip discards the rest of the element just started.

@@ -3,6 +3,7 @@ package office
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,12 @@ type pkg struct {
 }
 
 func (w *walker) openZip(r io.ReaderAt, size int64) (*pkg, error) {
+	// archive/zip allocates every entry of the central directory up front:
+	// refuse a package with too many parts from the count in its end
+	// record, before that.
+	if n, ok := zipEntries(r, size); ok && n > uint64(w.lim.MaxParts) {
+		return nil, fmt.Errorf("%d parts in the package: %w of %d", n, ErrLimit, w.lim.MaxParts)
+	}
 	z, err := zip.NewReader(r, size)
 	if err != nil {
 		switch {
@@ -109,6 +116,45 @@ func (w *walker) readPart(p *pkg, name string, max int64) ([]byte, error) {
 // trusted any longer (a bomb, a cut-off archive) rather than one bad part.
 func fatal(err error) bool {
 	return errors.Is(err, ErrLimit) || errors.Is(err, ErrTruncated) || errors.Is(err, errStopWalking)
+}
+
+// zipEntries reads the number of entries from the end of central directory
+// record (or its zip64 form); ok is false when there is none to read
+// (archive/zip then says what is wrong).
+func zipEntries(r io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen = 22
+	n := min(size, eocdLen+65535)
+	if n < eocdLen {
+		return 0, false
+	}
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return 0, false
+	}
+	for i := len(buf) - eocdLen; i >= 0; i-- {
+		if binary.LittleEndian.Uint32(buf[i:]) != 0x06054b50 {
+			continue
+		}
+		count := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+		if count != 0xffff || i < 20 {
+			return count, true
+		}
+		// zip64: the locator just before the record points at the zip64 end record.
+		loc := buf[i-20:]
+		if binary.LittleEndian.Uint32(loc) != 0x07064b50 {
+			return count, true
+		}
+		off := int64(binary.LittleEndian.Uint64(loc[8:]))
+		rec := make([]byte, 56)
+		if off < 0 || off > size-56 {
+			return 0, false
+		}
+		if _, err := r.ReadAt(rec, off); err != nil || binary.LittleEndian.Uint32(rec) != 0x06064b50 {
+			return 0, false
+		}
+		return binary.LittleEndian.Uint64(rec[32:]), true
+	}
+	return 0, false
 }
 
 // resolve turns a relationship target into a part name, relative to the

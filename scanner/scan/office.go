@@ -2,9 +2,9 @@ package scan
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -331,7 +331,7 @@ func officeSARIF(res *sarifResult, f Finding) {
 		delete(res.Properties, "box")
 	}
 	h := fingerprint(f)
-	res.PartialFingerprints["demoguardFinding/v1"] = h[:8] + fingerprintOf(f.Rule+"\x00"+f.Source+"\x00"+strings.Join(fq, "/"))[:8]
+	res.PartialFingerprints["demoguardFinding/v1"] = h[:8] + fingerprintOf(f.Rule + "\x00" + f.Source + "\x00" + strings.Join(fq, "/"))[:8]
 }
 
 func fingerprintOf(s string) string {
