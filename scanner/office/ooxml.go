@@ -63,6 +63,8 @@ func (o *ooxml) run() error {
 	switch {
 	case main == "" || o.p.parts[main] == nil:
 		return fmt.Errorf("%w: the package names no main document", ErrNotOffice)
+	case strings.HasSuffix(main, ".bin"):
+		return fmt.Errorf("%w: a binary workbook (.xlsb) is not read: save it as .xlsx", ErrNotOffice)
 	case strings.Contains(ct, "presentationml") || strings.Contains(ct, "ms-powerpoint"):
 		err = o.presentation(main, base)
 	case strings.Contains(ct, "wordprocessingml") || strings.Contains(ct, "ms-word"):

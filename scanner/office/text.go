@@ -110,6 +110,11 @@ func (w *walker) readText(rc io.Reader, name string, base Location, mode textMod
 		if p.cell != "" {
 			loc.Cell = p.cell
 		}
+		if loc.Part == "comment" && strings.HasPrefix(p.text.String(), "[Threaded comment]") {
+			// Excel keeps a legacy copy of every threaded comment for old
+			// readers; the threaded part is read instead.
+			return nil
+		}
 		if err := e.add(Item{Text: p.text.String(), Loc: loc, Block: block}); err != nil {
 			return err
 		}
