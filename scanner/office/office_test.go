@@ -311,3 +311,26 @@ func cfb(t *testing.T, streams ...string) []byte {
 	}
 	return buf
 }
+
+// TestPivotCache: a pivot table's cache keeps the source rows; one record
+// is one item, so a name and an amount in it are on one line.
+func TestPivotCache(t *testing.T) {
+	types := `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+		`<Override PartName="/xl/pivotCache/pivotCacheRecords1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml"/></Types>`
+	rels := strings.Replace(rootRels, "word/document.xml", "xl/workbook.xml", 1)
+	data := mkzip(t,
+		part{name: "[Content_Types].xml", data: []byte(types)},
+		part{name: "_rels/.rels", data: []byte(rels)},
+		part{name: "xl/workbook.xml", data: []byte(`<workbook><sheets/></workbook>`)},
+		part{name: "xl/pivotCache/pivotCacheRecords1.xml", data: []byte(`<pivotCacheRecords count="1"><r><s v="Contoso"/><n v="580400000"/></r></pivotCacheRecords>`)},
+	)
+	c, err := walkBytes(t, data, Limits{})
+	if err != nil || len(c.problems) > 0 {
+		t.Fatal(err, c.problems)
+	}
+	if it := c.find("Contoso"); it == nil || it.Text != "Contoso 580400000" || it.Loc.Part != "pivot" {
+		t.Errorf("pivot record %+v", it)
+	}
+}

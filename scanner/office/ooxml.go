@@ -188,8 +188,10 @@ func kindOf(ct, name string) string {
 		return "comment"
 	case strings.Contains(ct, "presentationml.tags"):
 		return "tag"
-	case strings.Contains(ct, "drawingml.chart+xml"):
+	case strings.Contains(ct, "drawingml.chart+xml"), strings.Contains(ct, "chartex+xml"):
 		return "chart"
+	case strings.Contains(ct, "pivotcachedefinition"), strings.Contains(ct, "pivotcacherecords"):
+		return "pivot"
 	case strings.Contains(ct, "diagramdata"):
 		return "diagram"
 	case strings.Contains(ct, "officedocument.drawing+xml"):
@@ -245,6 +247,8 @@ func (o *ooxml) part(name string, loc Location) error {
 		err = o.properties(name, loc)
 	case "tag":
 		err = o.tags(name, loc)
+	case "pivot":
+		err = o.pivot(name, loc)
 	default:
 		mode := modeDrawing
 		switch kind {
@@ -276,7 +280,7 @@ func (o *ooxml) part(name string, loc Location) error {
 // charts and images do; layouts, masters and other slides do not.
 func owned(kind string) bool {
 	switch kind {
-	case "notes", "comment", "chart", "diagram", "drawing", "image", "embedded", "header", "footer", "footnote", "endnote":
+	case "notes", "comment", "chart", "diagram", "drawing", "image", "embedded", "header", "footer", "footnote", "endnote", "pivot":
 		return true
 	}
 	return false
@@ -499,6 +503,54 @@ func (w *walker) leafText(r io.Reader, name string, loc Location) error {
 				return err
 			}
 			buf.Reset()
+		}
+	}
+}
+
+// pivot reads a pivot table's cache: the workbook keeps a copy of the
+// source data there (records, and the distinct values of each field), even
+// after the source rows were deleted. One record is one line.
+func (o *ooxml) pivot(name string, loc Location) error {
+	rc, err := o.w.open(o.p, name, o.w.lim.MaxPartBytes)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	x := newXML(rc, name, o.w.lim.MaxDepth)
+	e := &emitter{w: o.w}
+	var rec strings.Builder
+	for {
+		t, err := x.next()
+		if errors.Is(err, io.EOF) {
+			return e.flush()
+		}
+		if err != nil {
+			return err
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "r":
+				rec.Reset()
+			case "s", "n", "d", "e":
+				v := attr(t, "v")
+				if x.depth >= 2 && len(x.open) >= 2 && x.open[len(x.open)-2].Local == "r" {
+					if rec.Len() > 0 {
+						rec.WriteByte(' ')
+					}
+					if rec.Len() < maxItemText {
+						rec.WriteString(v)
+					}
+				} else if err := e.add(Item{Text: v, Loc: loc}); err != nil {
+					return err
+				}
+			}
+		case xml.EndElement:
+			if t.Name.Local == "r" {
+				if err := e.add(Item{Text: rec.String(), Loc: loc}); err != nil {
+					return err
+				}
+			}
 		}
 	}
 }

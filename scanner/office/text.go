@@ -29,8 +29,9 @@ var (
 		text: set("t", "text"),
 	}
 	modeChart = textMode{
-		para:  set("p", "v"),
-		text:  set("t", "v"),
+		// c:v in classic charts; chartex (cx:) keeps point values in cx:pt.
+		para:  set("p", "v", "pt"),
+		text:  set("t", "v", "pt"),
 		chart: true,
 	}
 )
