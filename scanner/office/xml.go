@@ -131,14 +131,6 @@ func attrNS(se xml.StartElement, prefix, local string) string {
 // held whole.
 const maxItemText = 1 << 20
 
-// textBuf collects a paragraph's runs. Runs are joined without separators
-// (formatting splits words anywhere: "Wal" + "mart").
-type textBuf struct {
-	strings.Builder
-}
-
-func (b *textBuf) add(s string) { b.WriteString(s) }
-
 // clean trims and folds white space runs (tabs, line breaks, non-breaking
 // spaces) into single spaces, so a paragraph reads as one line.
 func clean(s string) string {
