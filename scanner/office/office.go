@@ -160,6 +160,8 @@ type Options struct {
 	Soffice string
 	// Note receives remarks (a legacy file converted). May be nil.
 	Note func(string)
+	// SkipImages leaves embedded images unread (text only).
+	SkipImages bool
 }
 
 // Walk reads the document in r (size bytes) and hands its items to h. The

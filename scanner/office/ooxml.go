@@ -370,6 +370,9 @@ func (o *ooxml) image(name string, loc Location) error {
 }
 
 func (w *walker) image(p *pkg, name string, loc Location) error {
+	if w.opt.SkipImages {
+		return nil
+	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".jfif":
 	case ".svm", ".wmf", ".emf", ".svg", ".emz", ".wmz", ".pict", ".eps":

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/demoguard/demoguard/rules"
@@ -53,10 +55,16 @@ func (s *Scanner) scanOffice(ctx context.Context, job pageJob) pageResult {
 		}
 		ra, size = f, fi.Size()
 	}
-	h := &officeHandler{s: s, ctx: ctx, src: src}
+	h := &officeHandler{s: s, ctx: ctx, src: src, sem: make(chan struct{}, s.opt.Parallel)}
 	err := office.Walk(ctx, ra, size, office.Options{Limits: s.opt.Office, Soffice: s.opt.Soffice, Note: func(m string) {
 		s.opt.Note(src.name + ": " + m)
 	}}, h)
+	h.wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	// Images are OCRed concurrently; report in document order.
+	sort.SliceStable(h.findings, func(i, j int) bool { return h.order[i] < h.order[j] })
 	r := pageResult{findings: h.findings, dropped: h.dropped, ocrOK: err == nil, more: h.problems}
 	if err != nil {
 		r.err = err
@@ -71,16 +79,35 @@ func (s *Scanner) scanOffice(ctx context.Context, job pageJob) pageResult {
 
 // officeHandler turns office items into findings.
 type officeHandler struct {
-	s        *Scanner
-	ctx      context.Context
-	src      *source
+	s   *Scanner
+	ctx context.Context
+	src *source
+	// Images are OCRed up to Parallel at a time while the document is
+	// read on: the recognizer keeps its workers busy with two images as it
+	// does with two pages. sem bounds the decoded images held at once.
+	sem chan struct{}
+	wg  sync.WaitGroup
+
+	mu       sync.Mutex
+	seq      int // calls so far, for document order
 	findings []Finding
+	order    []int // seq of each finding
 	problems []error
 	dropped  int
-	images   int
 }
 
-func (h *officeHandler) Problem(err error) { h.problems = append(h.problems, err) }
+func (h *officeHandler) Problem(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.problems = append(h.problems, err)
+}
+
+func (h *officeHandler) next() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	return h.seq
+}
 
 // Text matches one batch. Each item is a line; words get made-up boxes on
 // a grid (row = paragraph or spreadsheet row, column = spreadsheet column)
@@ -90,6 +117,7 @@ func (h *officeHandler) Text(items []office.Item) error {
 	if err := h.ctx.Err(); err != nil {
 		return err
 	}
+	seq := h.next()
 	lines := make([]rules.Line, len(items))
 	for i, it := range items {
 		lines[i] = gridLine(it)
@@ -100,7 +128,7 @@ func (h *officeHandler) Text(items []office.Item) error {
 		}
 		loc := items[f.Line].Loc
 		f.Box = rules.Box{}
-		h.add(f, loc)
+		h.add(seq, f, loc)
 	}
 	return nil
 }
@@ -142,13 +170,18 @@ func gridLine(it office.Item) rules.Line {
 	return l
 }
 
-func (h *officeHandler) add(f rules.Finding, loc office.Location) {
+func (h *officeHandler) add(seq int, f rules.Finding, loc office.Location) Finding {
 	page := 0
 	if loc.Slide > 0 {
 		page = loc.Slide - 1
 	}
 	l := loc
-	h.findings = append(h.findings, Finding{Source: h.src.name, Page: page, Location: &l, Finding: f})
+	fd := Finding{Source: h.src.name, Page: page, Location: &l, Finding: f}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.findings = append(h.findings, fd)
+	h.order = append(h.order, seq)
+	return fd
 }
 
 // Image OCRs one embedded picture; boxes are in its pixels.
@@ -156,29 +189,41 @@ func (h *officeHandler) Image(it office.Item) error {
 	if err := h.ctx.Err(); err != nil {
 		return err
 	}
+	seq := h.next()
+	select {
+	case h.sem <- struct{}{}:
+	case <-h.ctx.Done():
+		return h.ctx.Err()
+	}
+	h.wg.Go(func() {
+		defer func() { <-h.sem }()
+		h.ocrImage(seq, it)
+	})
+	return nil
+}
+
+func (h *officeHandler) ocrImage(seq int, it office.Item) {
 	img, err := decodeLimited(bytes.NewReader(it.Image), h.s.opt.MaxPixels)
 	if err != nil {
 		h.Problem(fmt.Errorf("%s: %w", imageName(it.Loc), err))
-		return nil
+		return
 	}
 	lines, err := h.s.opt.Recognizer.Recognize(h.ctx, img)
 	if err != nil {
-		if errors.Is(err, context.Canceled) || h.ctx.Err() != nil {
-			return err
+		if !errors.Is(err, context.Canceled) && h.ctx.Err() == nil {
+			h.Problem(fmt.Errorf("%s: ocr: %w", imageName(it.Loc), err))
 		}
-		h.Problem(fmt.Errorf("%s: ocr: %w", imageName(it.Loc), err))
-		return nil
+		return
 	}
-	h.images++
 	var fs []Finding
 	for _, f := range h.s.opt.Matcher.Match(lines) {
 		if !f.Confident(h.s.opt.MinConf) {
+			h.mu.Lock()
 			h.dropped++
+			h.mu.Unlock()
 			continue
 		}
-		before := len(h.findings)
-		h.add(f, it.Loc)
-		fs = append(fs, h.findings[before])
+		fs = append(fs, h.add(seq, f, it.Loc))
 	}
 	if h.s.opt.EvidenceDir != "" && len(fs) > 0 {
 		name := EvidenceName(h.src.name+"-"+imageName(it.Loc), 0, false)
@@ -189,7 +234,6 @@ func (h *officeHandler) Image(it office.Item) error {
 			h.s.opt.Note("evidence written: " + path)
 		}
 	}
-	return nil
 }
 
 func imageName(l office.Location) string {
