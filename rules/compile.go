@@ -1,10 +1,8 @@
 package rules
 
 import (
-	"bufio"
-	"errors"
+	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -82,9 +80,11 @@ var withinPx = regexp.MustCompile(`^([0-9]{1,5})px$`)
 
 // compile validates decoded files together (ids are global, near may name a
 // rule of another file) and builds the matchers.
-func compile(files []*parsedFile) (*Ruleset, ErrorList) {
+// Problems go to sink; the Ruleset is only meaningful when there were none
+// (and ctx was not cancelled: then compile returns early).
+func compile(ctx context.Context, files []*parsedFile, sink *errorSink) *Ruleset {
 	rs := &Ruleset{byID: map[string]int{}}
-	var errs ErrorList
+	before := sink.count()
 	type pending struct {
 		r    *rule
 		raw  *rawRule
@@ -103,19 +103,23 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 			al, aerrs := compileAllow(pf.raw.Allow.Terms, pf.raw.Allow.Patterns, func(msg string) *Error {
 				return &Error{File: pf.name, Line: line, Field: "allow", Msg: msg}
 			})
-			errs = append(errs, aerrs...)
+			sink.add(aerrs...)
 			rs.allow.merge(al)
 		}
 		for i := range pf.raw.Rules {
+			if ctx.Err() != nil {
+				return nil
+			}
 			raw := &pf.raw.Rules[i]
 			pf, i := pf, i
 			line := func(key string) int { return pf.lines.rule(i, key) }
 			fail := func(field, format string, a ...any) {
-				errs = append(errs, &Error{File: pf.name, Line: line(field), Rule: raw.ID, Field: field, Msg: fmt.Sprintf(format, a...)})
+				sink.add(&Error{File: pf.name, Line: line(field), Rule: raw.ID, Field: field, Msg: fmt.Sprintf(format, a...)})
 			}
 			r := &rule{info: RuleInfo{ID: raw.ID, Description: raw.Description, File: pf.name, Line: line(""),
 				MustMatch: raw.MustMatch, MustNotMatch: raw.MustNotMatch}}
 			switch {
+			case raw.bad["id"]:
 			case raw.ID == "":
 				fail("id", "missing id (every rule needs a unique id)")
 			case !idPattern.MatchString(raw.ID):
@@ -127,7 +131,7 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 				seen[raw.ID] = &Error{File: pf.name, Line: line("id")}
 			}
 			r.info.Severity = Medium
-			if raw.Severity != "" {
+			if raw.Severity != "" && !raw.bad["severity"] {
 				s, ok := ParseSeverity(raw.Severity)
 				if !ok {
 					fail("severity", "%q is not one of low, medium, high, critical", raw.Severity)
@@ -150,15 +154,19 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 			if raw.Near != nil {
 				kinds = append(kinds, "near")
 			}
+			badMatcher := raw.bad["terms"] || raw.bad["terms_file"] || raw.bad["terms_sha256"] || raw.bad["pattern"] || raw.bad["amount"] || raw.bad["near"]
 			switch len(kinds) {
 			case 0:
+				if badMatcher {
+					break // its wrong type was reported
+				}
 				fail("", "no matcher: give one of terms/terms_file, terms_sha256, pattern, amount or near")
 			case 1:
 			default:
 				fail(kinds[1], "a rule has exactly one kind of matcher, this one has %s", strings.Join(kinds, " and "))
 			}
 			if len(kinds) == 1 {
-				compileMatcher(rs, r, raw, pf, kinds[0], fail, &errs)
+				compileMatcher(ctx, rs, r, raw, pf, kinds[0], fail, sink)
 			}
 			if raw.Within != "" && raw.Near == nil {
 				fail("within", "within applies to near rules only")
@@ -176,7 +184,7 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 			al, aerrs := compileAllow(termsOnly(raw.Allow), patternsOnly(raw.Allow), func(msg string) *Error {
 				return &Error{File: pf.name, Line: line("allow"), Rule: raw.ID, Field: "allow", Msg: msg}
 			})
-			errs = append(errs, aerrs...)
+			sink.add(aerrs...)
 			r.allow = al
 			for _, ex := range append(append([]string{}, raw.MustMatch...), raw.MustNotMatch...) {
 				if strings.TrimSpace(ex) == "" {
@@ -198,7 +206,7 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 			continue
 		}
 		fail := func(format string, a ...any) {
-			errs = append(errs, &Error{File: p.pf.name, Line: p.line("near"), Rule: p.raw.ID, Field: "near", Msg: fmt.Sprintf(format, a...)})
+			sink.add(&Error{File: p.pf.name, Line: p.line("near"), Rule: p.raw.ID, Field: "near", Msg: fmt.Sprintf(format, a...)})
 		}
 		if len(p.raw.Near) < 2 {
 			fail("name at least two rules")
@@ -219,22 +227,22 @@ func compile(files []*parsedFile) (*Ruleset, ErrorList) {
 			dup[name] = true
 		}
 	}
-	if len(errs) == 0 {
+	if sink.count() == before {
 		if cyc := findCycle(rs); cyc != nil {
 			r := rs.rules[cyc[0]]
 			names := make([]string, len(cyc))
 			for i, j := range cyc {
 				names[i] = rs.rules[j].info.ID
 			}
-			errs = append(errs, &Error{File: r.info.File, Line: r.info.Line, Rule: r.info.ID, Field: "near",
+			sink.add(&Error{File: r.info.File, Line: r.info.Line, Rule: r.info.ID, Field: "near",
 				Msg: "near rules form a cycle: " + strings.Join(names, " → ")})
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if sink.count() != before {
+		return nil
 	}
 	rs.order = topoOrder(rs)
-	return rs, nil
+	return rs
 }
 
 func ids(rs *Ruleset) []string {
@@ -245,7 +253,7 @@ func ids(rs *Ruleset) []string {
 	return out
 }
 
-func compileMatcher(rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string, fail func(field, format string, a ...any), errs *ErrorList) {
+func compileMatcher(ctx context.Context, rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string, fail func(field, format string, a ...any), sink *errorSink) {
 	switch k {
 	case "terms":
 		r.kind, r.info.Kind = kindTerms, "terms"
@@ -273,26 +281,29 @@ func compileMatcher(rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string
 				path = filepath.Join(pf.dir, path)
 			}
 			rs.sources = append(rs.sources, path)
-			if fi, err := os.Stat(path); err == nil {
+			bad := 0
+			read, err := readTerms(ctx, path, termsFileLimit, func(size int64) {
 				// Customer names average well over 16 bytes a line.
-				r.terms.reserve(int(fi.Size() / 16))
-			}
-			before := len(*errs)
-			read, err := readTermsFile(path, func(t string, line int) {
+				r.terms.reserve(int(size / 16))
+			}, func(t string, line int) {
 				if !add(t) {
-					*errs = append(*errs, &Error{File: path, Line: line, Rule: raw.ID, Msg: fmt.Sprintf("term %q has no letters or digits", t)})
+					bad++
+					sink.add(&Error{File: path, Line: line, Rule: raw.ID, Msg: fmt.Sprintf("term %q has no letters or digits", t)})
 				}
 			})
-			if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
 				fail("terms_file", "%s: %s", raw.TermsFile, errMsg(err))
-			} else if read == 0 && len(*errs) == before {
+			case read == 0 && bad == 0:
 				fail("terms_file", "%s holds no terms", raw.TermsFile)
 			}
 		}
 		if n == 0 && raw.TermsFile == "" && len(raw.Terms) == 0 {
 			fail("terms", "empty term list")
 		}
-		r.terms.build()
+		r.terms.build(ctx)
 	case "terms_sha256":
 		r.kind, r.info.Kind = kindHashed, "hashed-terms"
 		r.terms = newTermIndex()
@@ -327,19 +338,19 @@ func compileMatcher(rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string
 			r.min = *a.Min
 		}
 		if r.min < 0 {
-			fail("amount", "min must not be negative")
+			fail("amount.min", "must not be negative")
 		}
 		if a.Max != nil {
 			r.max = *a.Max
 			if r.max <= r.min {
-				fail("amount", "max (%g) must be above min (%g)", r.max, r.min)
+				fail("amount.max", "%g must be above min (%g)", r.max, r.min)
 			}
 		}
 		r.cur = "USD"
 		if a.Currency != "" {
 			r.cur = strings.ToUpper(a.Currency)
 			if !currencies[r.cur] {
-				fail("amount", "currency %q not supported (USD, EUR, GBP)", a.Currency)
+				fail("amount.currency", "%q not supported (USD, EUR, GBP)", a.Currency)
 			}
 		}
 	case "near":
@@ -357,46 +368,6 @@ func compileMatcher(rs *Ruleset, r *rule, raw *rawRule, pf *parsedFile, k string
 			fail("within", "%q: use \"line\", \"block\" or a distance like \"200px\"", w)
 		}
 	}
-}
-
-const maxTermsFile = 256 << 20
-
-// readTermsFile calls add for each term: one a line, '#' starts a comment,
-// blank lines ignored.
-func readTermsFile(path string, add func(term string, line int)) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	// A device or pipe (/dev/urandom, a FIFO) would never end: only regular
-	// files of sane size are term lists.
-	if fi, err := f.Stat(); err != nil {
-		return 0, err
-	} else if !fi.Mode().IsRegular() {
-		return 0, errors.New("not a regular file")
-	} else if fi.Size() > maxTermsFile {
-		return 0, fmt.Errorf("larger than %d MB", maxTermsFile>>20)
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	n := 0
-	for line := 1; sc.Scan(); line++ {
-		t := sc.Text()
-		if i := strings.IndexByte(t, '#'); i >= 0 {
-			t = t[:i]
-		}
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		add(t, line)
-		n++
-	}
-	if err := sc.Err(); err != nil {
-		return n, err
-	}
-	return n, nil
 }
 
 func termsOnly(entries []string) []string {

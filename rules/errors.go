@@ -59,3 +59,67 @@ func (l ErrorList) sorted() ErrorList {
 }
 
 var errBadHash = errors.New("not a hex SHA-256 (64 hex digits)")
+
+// MaxErrorsPerFile is how many problems of one file an ErrorList shows; the
+// rest are counted in one "… and N more" entry, so a hostile or badly broken
+// file cannot print megabytes of errors.
+const MaxErrorsPerFile = 20
+
+// keepPerFile bounds what is collected per file before sorting, so memory
+// is bounded too (a terms file of a million bad lines), while the ones shown
+// are still the first by line in almost every file.
+const keepPerFile = 5 * MaxErrorsPerFile
+
+// errorSink collects the problems of one load.
+type errorSink struct {
+	list    ErrorList
+	perFile map[string]int // every problem seen, kept or not
+}
+
+func (s *errorSink) add(errs ...*Error) {
+	if s.perFile == nil {
+		s.perFile = map[string]int{}
+	}
+	for _, e := range errs {
+		n := s.perFile[e.File]
+		s.perFile[e.File] = n + 1
+		if n < keepPerFile {
+			s.list = append(s.list, e)
+		}
+	}
+}
+
+// count is how many problems were seen.
+func (s *errorSink) count() int {
+	n := 0
+	for _, c := range s.perFile {
+		n += c
+	}
+	return n
+}
+
+// result sorts the problems by file and line and keeps MaxErrorsPerFile of
+// each file, followed by a count of the rest; nil when there were none.
+func (s *errorSink) result() ErrorList {
+	if len(s.list) == 0 {
+		return nil
+	}
+	s.list.sorted()
+	var out ErrorList
+	for i := 0; i < len(s.list); {
+		j := i
+		for j < len(s.list) && s.list[j].File == s.list[i].File {
+			j++
+		}
+		file := s.list[i].File
+		out = append(out, s.list[i:min(j, i+MaxErrorsPerFile)]...)
+		if more := s.perFile[file] - MaxErrorsPerFile; more > 0 {
+			out = append(out, &Error{File: file, Msg: fmt.Sprintf("… and %d more problems in this file", more)})
+		}
+		i = j
+	}
+	return out
+}
+
+// add1 is add for one error, as a func(*Error).
+func (s *errorSink) add1(e *Error) { s.add(e) }

@@ -1,15 +1,13 @@
 package rules
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,8 +21,8 @@ var defaultPack []byte
 // DefaultName is the file name errors and RuleInfo use for the embedded pack.
 const DefaultName = "<default>"
 
-// rawFile and rawRule mirror the TOML schema; decoding is strict about types
-// and unknown keys are reported with their line.
+// rawFile and rawRule mirror the TOML schema; binding (bind.go) is strict
+// about types and reports unknown keys with their line.
 type rawFile struct {
 	Extends string    `toml:"extends"`
 	Allow   *rawAllow `toml:"allow"`
@@ -53,6 +51,8 @@ type rawRule struct {
 	Allow         []string   `toml:"allow"`
 	MustMatch     []string   `toml:"must_match"`
 	MustNotMatch  []string   `toml:"must_not_match"`
+
+	bad map[string]bool // keys whose value had the wrong type (already reported)
 }
 
 type rawAmount struct {
@@ -61,11 +61,7 @@ type rawAmount struct {
 	Currency string   `toml:"currency"`
 }
 
-var knownRuleKeys = []string{"id", "description", "severity", "terms", "terms_file", "terms_sha256", "salt",
-	"pattern", "amount", "near", "within", "case_sensitive", "fuzzy", "allow", "must_match", "must_not_match"}
-
-// parsedFile is one decoded rule file with the line of every key, because
-// the TOML decoder does not report positions of valid-but-wrong values.
+// parsedFile is one decoded rule file with the line of every key.
 type parsedFile struct {
 	name  string
 	dir   string
@@ -73,163 +69,30 @@ type parsedFile struct {
 	lines fileLines
 }
 
-type fileLines struct {
-	top   map[string]int   // top-level keys and table headers
-	rules []map[string]int // per [[rules]] table: key → line; "" → header line
-}
-
-func (fl fileLines) rule(i int, key string) int {
-	if i < len(fl.rules) {
-		if l, ok := fl.rules[i][key]; ok {
-			return l
-		}
-		return fl.rules[i][""]
-	}
-	return 0
-}
-
-var keyLine = regexp.MustCompile(`^\s*("?)([A-Za-z0-9_-]+)("?)\s*=`)
-
-// scanLines records where tables and keys start. It is only a locator for
-// messages: the TOML decoder has already accepted the syntax.
-func scanLines(data []byte) fileLines {
-	fl := fileLines{top: map[string]int{}}
-	table := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	depth := 0 // open brackets of a multi-line array
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if depth > 0 {
-			depth += bracketDelta(line)
-			continue
-		}
-		switch {
-		case strings.HasPrefix(line, "[["):
-			table = strings.TrimSpace(strings.Trim(line, "[] \t"))
-			if i := strings.IndexByte(table, '#'); i >= 0 {
-				table = strings.TrimSpace(strings.Trim(table[:i], "[] \t"))
-			}
-			if table == "rules" {
-				fl.rules = append(fl.rules, map[string]int{"": n})
-			}
-			continue
-		case strings.HasPrefix(line, "["):
-			table = strings.TrimSpace(strings.Trim(strings.SplitN(line, "#", 2)[0], "[] \t"))
-			fl.top[table] = n
-			continue
-		}
-		m := keyLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		key := m[2]
-		switch {
-		case table == "rules" && len(fl.rules) > 0:
-			if _, dup := fl.rules[len(fl.rules)-1][key]; !dup {
-				fl.rules[len(fl.rules)-1][key] = n
-			}
-		case table == "":
-			fl.top[key] = n
-		default:
-			fl.top[table+"."+key] = n
-		}
-		depth = bracketDelta(line[strings.IndexByte(line, '=')+1:])
-	}
-	return fl
-}
-
-// bracketDelta counts unclosed '[' outside strings, for multi-line arrays.
-func bracketDelta(s string) int {
-	d := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#':
-			return d
-		case c == '[':
-			d++
-		case c == ']':
-			d--
-		}
-	}
-	return max(d, 0)
-}
-
-var (
-	lineInMsg = regexp.MustCompile(`^toml: line (\d+)`)
-	lastKey   = regexp.MustCompile(`^\(last key "([^"]*)"\):\s*(.*)$`)
-)
-
-// parseFile decodes one rule file; syntax and type errors come back located.
-func parseFile(name string, data []byte) (*parsedFile, ErrorList) {
+// parseFile checks a rule file's shape, decodes it and binds it to the
+// schema; every problem goes to fail, located. It returns nil when the file
+// could not be decoded at all.
+func parseFile(name string, data []byte, fail func(*Error)) *parsedFile {
 	pf := &parsedFile{name: name, dir: filepath.Dir(name)}
-	md, err := toml.Decode(string(data), &pf.raw)
-	if err != nil {
+	// Shape first: the decoder's memory is what a hostile file attacks.
+	lines, errLine, msg := scanShape(data)
+	if msg != "" {
+		fail(&Error{File: name, Line: errLine, Msg: msg})
+		return nil
+	}
+	pf.lines = lines
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
 		e := &Error{File: name, Msg: err.Error()}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			e.Line, e.Msg = pe.Position.Line, pe.Message
-		} else if m := lineInMsg.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = strings.TrimSpace(strings.TrimPrefix(err.Error(), m[0]))
-			if k := lastKey.FindStringSubmatch(e.Msg); k != nil {
-				e.Field, e.Msg = k[1], k[2]
-			}
-			e.Msg = strings.TrimSpace(strings.TrimPrefix(e.Msg, ":"))
-			e.Msg = strings.ReplaceAll(e.Msg, "destination has type", "expected")
 		}
-		return nil, ErrorList{e}
+		fail(e)
+		return nil
 	}
-	pf.lines = scanLines(data)
-	var errs ErrorList
-	for _, k := range md.Undecoded() {
-		errs = append(errs, pf.unknownKey(k)...)
-	}
-	return pf, errs
-}
-
-func (pf *parsedFile) unknownKey(k toml.Key) []*Error {
-	if len(k) >= 2 && k[0] == "rules" {
-		key := k[1]
-		var out []*Error
-		hint := didYouMean(key, knownRuleKeys)
-		for i, m := range pf.lines.rules {
-			if l, ok := m[key]; ok && len(k) == 2 {
-				id := ""
-				if i < len(pf.raw.Rules) {
-					id = pf.raw.Rules[i].ID
-				}
-				out = append(out, &Error{File: pf.name, Line: l, Rule: id, Msg: "unknown key " + strconv.Quote(key) + hint})
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-		if len(k) == 3 && k[1] == "amount" {
-			line, id := 0, ""
-			for i := range pf.raw.Rules {
-				if pf.raw.Rules[i].Amount != nil && line == 0 {
-					line, id = pf.lines.rule(i, "amount"), pf.raw.Rules[i].ID
-				}
-			}
-			return []*Error{{File: pf.name, Line: line, Rule: id, Field: "amount", Msg: "unknown key " + strconv.Quote(k[2]) + didYouMean(k[2], []string{"min", "max", "currency"})}}
-		}
-	}
-	line := pf.lines.top[k.String()]
-	if line == 0 && len(k) > 0 {
-		line = pf.lines.top[k[0]]
-	}
-	return []*Error{{File: pf.name, Line: line, Msg: "unknown key " + strconv.Quote(k.String()) + didYouMean(k.String(), []string{"extends", "allow", "rules", "allow.terms", "allow.patterns"})}}
+	(&binder{pf: pf, fail: fail}).bindFile(doc)
+	return pf
 }
 
 // didYouMean suggests a known key within two edits of a typo.
@@ -237,7 +100,12 @@ func didYouMean(key string, known []string) string {
 	var s matchScratch
 	best, bestD := "", 3
 	for _, k := range known {
-		if d := osaDistance(key, k, 2, &s); d < bestD {
+		if len(key) > 2*len(k)+2 {
+			continue // far apart, and keeps a huge key from costing much
+		}
+		if strings.EqualFold(key, k) {
+			best, bestD = k, 0
+		} else if d := osaDistance(key, k, 2, &s); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -252,12 +120,24 @@ func didYouMean(key string, known []string) string {
 // ErrorList naming file, line and rule of every problem found: there is no
 // half-loaded result.
 func Load(paths ...string) (*Ruleset, error) {
+	return LoadContext(context.Background(), paths...)
+}
+
+// LoadContext is Load that stops when ctx is done: it checks between files,
+// between rules and every few thousand lines of a terms file, and then
+// returns an error that wraps ctx.Err() (and no ErrorList).
+//
+// Only regular files are read (a FIFO or a link to /dev/zero is an error,
+// without blocking), rule files up to MaxRuleFileBytes, terms files up to
+// MaxTermsFileBytes, and a rule file's nesting and number of values are
+// checked before it is decoded (MaxNesting, MaxElements).
+func LoadContext(ctx context.Context, paths ...string) (*Ruleset, error) {
 	var files []string
-	var errs ErrorList
+	var sink errorSink
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, &Error{File: p, Msg: errMsg(err)})
+			sink.add(&Error{File: p, Msg: errMsg(err)})
 			continue
 		}
 		if !fi.IsDir() {
@@ -267,36 +147,45 @@ func Load(paths ...string) (*Ruleset, error) {
 		var found []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, &Error{File: path, Msg: errMsg(err)})
+				sink.add(&Error{File: path, Msg: errMsg(err)})
 				return nil
 			}
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			// Anything named *.toml that is not a directory is a rule file;
+			// one that is not a regular file is reported when read.
 			if !d.IsDir() && strings.HasSuffix(d.Name(), ".toml") {
 				found = append(found, path)
 			}
 			return nil
 		})
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, stopped(cerr)
+		}
 		if err != nil {
-			errs = append(errs, &Error{File: p, Msg: errMsg(err)})
+			sink.add(&Error{File: p, Msg: errMsg(err)})
 		}
 		if len(found) == 0 {
-			errs = append(errs, &Error{File: p, Msg: "directory holds no *.toml rule files"})
+			sink.add(&Error{File: p, Msg: "directory holds no *.toml rule files"})
 		}
 		sort.Strings(found)
 		files = append(files, found...)
 	}
 	if len(paths) == 0 {
-		errs = append(errs, &Error{File: "(none)", Msg: "no rule files given"})
+		sink.add(&Error{File: "(none)", Msg: "no rule files given"})
 	}
 	var parsed []*parsedFile
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		if err := ctx.Err(); err != nil {
+			return nil, stopped(err)
+		}
+		data, err := readRuleFile(f)
 		if err != nil {
-			errs = append(errs, &Error{File: f, Msg: errMsg(err)})
+			sink.add(&Error{File: f, Msg: errMsg(err)})
 			continue
 		}
-		pf, perrs := parseFile(f, data)
-		errs = append(errs, perrs...)
-		if pf != nil {
+		if pf := parseFile(f, data, sink.add1); pf != nil {
 			parsed = append(parsed, pf)
 		}
 	}
@@ -307,36 +196,43 @@ func Load(paths ...string) (*Ruleset, error) {
 		case "default":
 			withDefault = true
 		default:
-			errs = append(errs, &Error{File: pf.name, Line: pf.lines.top["extends"], Field: "extends",
+			sink.add(&Error{File: pf.name, Line: pf.lines.topLine("extends"), Field: "extends",
 				Msg: fmt.Sprintf("unknown pack %q (the only pack is \"default\")", pf.raw.Extends)})
 		}
 	}
 	if withDefault {
-		def, derrs := parseFile(DefaultName, defaultPack)
-		if derrs != nil {
-			return nil, derrs
+		var dsink errorSink
+		def := parseFile(DefaultName, defaultPack, dsink.add1)
+		if errs := dsink.result(); errs != nil {
+			return nil, errs
 		}
 		parsed = append([]*parsedFile{def}, parsed...)
 	}
 	// Files that decoded are still compiled when another had problems, so
 	// one run reports every problem.
-	rs, cerrs := compile(parsed)
-	errs = append(errs, cerrs...)
-	if len(errs) > 0 {
-		return nil, errs.sorted()
+	rs := compile(ctx, parsed, &sink)
+	if err := ctx.Err(); err != nil {
+		return nil, stopped(err)
+	}
+	if errs := sink.result(); errs != nil {
+		return nil, errs
 	}
 	return rs, nil
 }
 
+// stopped wraps the context's error when a load was cancelled.
+func stopped(err error) error { return fmt.Errorf("loading rules stopped: %w", err) }
+
 // Default returns the embedded default rule pack.
 func Default() (*Ruleset, error) {
-	pf, errs := parseFile(DefaultName, defaultPack)
-	if errs != nil {
-		return nil, errs
+	var sink errorSink
+	pf := parseFile(DefaultName, defaultPack, sink.add1)
+	if pf == nil {
+		return nil, sink.result()
 	}
-	rs, cerrs := compile([]*parsedFile{pf})
-	if len(cerrs) > 0 {
-		return nil, cerrs
+	rs := compile(context.Background(), []*parsedFile{pf}, &sink)
+	if errs := sink.result(); errs != nil {
+		return nil, errs
 	}
 	return rs, nil
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -115,9 +116,15 @@ func (ix *termIndex) reserve(n int) {
 // build makes the lookup table once every term is known: sizing it from the
 // exact key count means one allocation and no staging copy of the keys,
 // which is what loading 100,000 names spent its time and memory on.
-func (ix *termIndex) build() {
+//
+// It stops early, leaving a useless index, when ctx is done: a few million
+// names take seconds, and the caller then discards the whole load.
+func (ix *termIndex) build(ctx context.Context) {
 	ix.table = newHashTable(ix.nkeys)
 	for i, t := range ix.terms {
+		if i&0xffff == 0xffff && ctx.Err() != nil {
+			break
+		}
 		id := int32(i)
 		ix.table.put(hashString(t.folded), id)
 		if t.fuzzy {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/hub"
+	"github.com/demoguard/demoguard/scanner/secret"
 )
 
 func init() {
@@ -14,9 +15,12 @@ func init() {
 }
 
 func runHub(ctx context.Context, args []string, s stdio) error {
-	fs := newFlags("hub", "hub [--listen ADDR] [--token T]", s)
-	listen := fs.String("listen", hub.DefaultAddr, "address to serve the page and the agents' API on; any non-loopback address requires a token")
-	token := fs.String("token", "", "token agents and browsers must present (or $DEMOGUARD_HUB_TOKEN); generated and printed when needed and not given")
+	fs := newFlags("hub", "hub [--listen ADDR] [--token T | --token-file F] [--agent-token A | --agent-token-file F]", s)
+	listen := fs.String("listen", hub.DefaultAddr, "address to serve the page and the agents' API on; any non-loopback address requires tokens")
+	token := fs.String("token", "", "token people need to view the hub's page (or --token-file, or $DEMOGUARD_HUB_TOKEN); generated and printed when needed and not given")
+	tokenFile := fs.String("token-file", "", "read the viewers' token from `FILE` (kept out of ps; the URL is then printed without it)")
+	agentToken := fs.String("agent-token", "", "token agents need to report (or --agent-token-file, or $DEMOGUARD_AGENT_TOKEN); must differ from --token; generated and printed when needed and not given")
+	agentTokenFile := fs.String("agent-token-file", "", "read the agents' token from `FILE`")
 	offline := fs.Duration("offline-after", 0, "show a room offline after this long without a heartbeat (default: 3 of the agent's heartbeats + 1s)")
 	if err := parseFlags(fs, args, s); err != nil {
 		return err
@@ -25,13 +29,27 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 		fmt.Fprintf(s.err, "demoguard hub: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	if *token == "" {
-		*token = os.Getenv("DEMOGUARD_HUB_TOKEN")
-	}
 	if *offline < 0 {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("--offline-after %v: want a positive duration", *offline)}
 	}
-	srv, err := hub.Start(hub.Options{Addr: *listen, Token: *token, OfflineAfter: *offline})
+	o := hub.Options{Addr: *listen, OfflineAfter: *offline}
+	for _, sc := range []struct {
+		src       secret.Source
+		val, from *string
+	}{
+		{secret.Source{Flag: "token", Value: *token, File: *tokenFile, Env: "DEMOGUARD_HUB_TOKEN"}, &o.Token, &o.TokenFrom},
+		{secret.Source{Flag: "agent-token", Value: *agentToken, File: *agentTokenFile, Env: "DEMOGUARD_AGENT_TOKEN"}, &o.AgentToken, &o.AgentTokenFrom},
+	} {
+		v, from, warn, err := sc.src.Resolve(os.Getenv)
+		if err != nil {
+			return &exitError{code: exitErr, msg: "hub: " + err.Error()}
+		}
+		if warn != "" {
+			fmt.Fprintln(s.err, "demoguard: warning:", warn)
+		}
+		*sc.val, *sc.from = v, from
+	}
+	srv, err := hub.Start(o)
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}

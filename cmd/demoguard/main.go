@@ -6,21 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/demoguard/demoguard/scanner/ocr"
 )
 
 func main() {
 	ocr.MaybeRunWorker()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// A second signal exits at once: NotifyContext stops catching after stop().
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	ctx, cancel := signalContext(context.Background(), os.Stderr, os.Exit)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	cancel()
 	os.Exit(exitCode(err, os.Stderr))
 }
 

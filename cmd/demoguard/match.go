@@ -36,7 +36,7 @@ func runMatch(ctx context.Context, args []string, s stdio) error {
 		fmt.Fprintf(s.err, "demoguard match: --format %q: use text or json\n", *format)
 		return errUsage
 	}
-	rs, err := loadRulesReport(rulePaths, s)
+	rs, err := loadRulesReport(ctx, rulePaths, s)
 	if err != nil {
 		return err
 	}

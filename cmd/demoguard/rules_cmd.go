@@ -8,9 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/demoguard/demoguard/rules"
 )
@@ -40,22 +40,30 @@ func runRules(ctx context.Context, args []string, s stdio) error {
 		fmt.Fprint(s.out, rulesUsage)
 		return nil
 	case "check":
-		return rulesCheck(args[1:], s)
+		return rulesCheck(ctx, args[1:], s)
 	case "test":
-		return rulesTest(args[1:], s)
+		return rulesTest(ctx, args[1:], s)
 	case "list":
-		return rulesList(args[1:], s)
+		return rulesList(ctx, args[1:], s)
 	case "hash":
-		return rulesHash(args[1:], s)
+		return rulesHash(ctx, args[1:], s)
 	}
 	fmt.Fprintf(s.err, "demoguard rules: unknown subcommand %q\n\n%s", args[0], rulesUsage)
 	return errUsage
 }
 
 // loadRulesReport loads rules and, on failure, prints every problem on its
-// own line (file:line: ...) so editors and CI can jump to them.
-func loadRulesReport(paths []string, s stdio) (*rules.Ruleset, error) {
-	rs, err := loadRules(paths)
+// own line (file:line: ...) so editors and CI can jump to them; the rules
+// package caps them at rules.MaxErrorsPerFile a file. A signal (ctx) stops
+// the load: main cancels ctx on SIGINT/SIGTERM.
+func loadRulesReport(ctx context.Context, paths []string, s stdio) (*rules.Ruleset, error) {
+	var rs *rules.Ruleset
+	var err error
+	if len(paths) == 0 {
+		rs, err = rules.Default()
+	} else {
+		rs, err = rules.LoadContext(ctx, paths...)
+	}
 	if err == nil {
 		return rs, nil
 	}
@@ -78,7 +86,7 @@ func describeSources(paths []string) string {
 
 // parseAndLoad parses a rules subcommand's flags (set up by flags, which may
 // be nil) and loads the rule files named by the remaining arguments.
-func parseAndLoad(name string, args []string, s stdio, flags func(*flag.FlagSet)) (*rules.Ruleset, []string, error) {
+func parseAndLoad(ctx context.Context, name string, args []string, s stdio, flags func(*flag.FlagSet)) (*rules.Ruleset, []string, error) {
 	fs := newFlags(name, name+" [FILE|DIR...]", s)
 	if flags != nil {
 		flags(fs)
@@ -87,12 +95,12 @@ func parseAndLoad(name string, args []string, s stdio, flags func(*flag.FlagSet)
 	if err != nil {
 		return nil, nil, err
 	}
-	rs, err := loadRulesReport(paths, s)
+	rs, err := loadRulesReport(ctx, paths, s)
 	return rs, paths, err
 }
 
-func rulesCheck(args []string, s stdio) error {
-	rs, paths, err := parseAndLoad("rules check", args, s, nil)
+func rulesCheck(ctx context.Context, args []string, s stdio) error {
+	rs, paths, err := parseAndLoad(ctx, "rules check", args, s, nil)
 	if err != nil {
 		return err
 	}
@@ -100,9 +108,9 @@ func rulesCheck(args []string, s stdio) error {
 	return nil
 }
 
-func rulesTest(args []string, s stdio) error {
+func rulesTest(ctx context.Context, args []string, s stdio) error {
 	var only multiFlag
-	rs, paths, err := parseAndLoad("rules test", args, s, func(fs *flag.FlagSet) {
+	rs, paths, err := parseAndLoad(ctx, "rules test", args, s, func(fs *flag.FlagSet) {
 		fs.Var(&only, "rule", "run only this rule's examples (repeatable)")
 	})
 	if err != nil {
@@ -151,18 +159,29 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func rulesList(args []string, s stdio) error {
-	rs, _, err := parseAndLoad("rules list", args, s, nil)
+func rulesList(ctx context.Context, args []string, s stdio) error {
+	rs, _, err := parseAndLoad(ctx, "rules list", args, s, nil)
 	if err != nil {
 		return err
 	}
 	for _, r := range rs.Rules() {
-		fmt.Fprintf(s.out, "%-24s %-9s %-13s %s:%d  %s\n", r.ID, r.Severity, r.Kind, r.File, r.Line, r.Description)
+		fmt.Fprintf(s.out, "%-24s %-9s %-13s %s:%d  %s\n", r.ID, r.Severity, r.Kind, r.File, r.Line, oneLineText(r.Description))
 	}
 	return nil
 }
 
-func rulesHash(args []string, s stdio) error {
+// oneLineText keeps a listing one line a rule: a multi-line description is
+// joined, and control characters (escape sequences) become spaces.
+func oneLineText(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+func rulesHash(ctx context.Context, args []string, s stdio) error {
 	fs := newFlags("rules hash", "rules hash [--salt S] TERMS_FILE", s)
 	salt := fs.String("salt", "", "salt for the hashes (default: a new random salt, printed with the output)")
 	paths, err := parseInterspersed(fs, args, s)
@@ -180,32 +199,18 @@ func rulesHash(args []string, s stdio) error {
 		}
 		*salt = hex.EncodeToString(b)
 	}
-	terms, err := readTerms(paths[0])
+	var terms []string
+	// The same reader as terms_file: regular files within the size limit
+	// only, so a FIFO or /dev/zero cannot hang or exhaust `rules hash`.
+	_, err = rules.ReadTerms(ctx, paths[0], func(t string, _ int) { terms = append(terms, t) })
 	if err != nil {
-		return err
+		return fmt.Errorf("rules hash: %s: %w", paths[0], err)
 	}
 	if len(terms) == 0 {
 		fmt.Fprintf(s.err, "demoguard rules hash: %s holds no terms\n", paths[0])
 		return exitWith(exitErr)
 	}
 	return writeHashed(s.out, paths[0], *salt, terms)
-}
-
-func readTerms(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("rules hash: %w", err)
-	}
-	var terms []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		if t := strings.TrimSpace(line); t != "" {
-			terms = append(terms, t)
-		}
-	}
-	return terms, nil
 }
 
 // writeHashed prints a TOML fragment to paste into a [[rules]] table. The

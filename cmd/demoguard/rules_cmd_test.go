@@ -1,14 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
 )
 
 // runCmd runs the CLI in-process and returns stdout, stderr and exit code.
@@ -169,5 +177,183 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	if _, errs, code := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errs)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestRulesListGolden: every rule listed at the line where it starts, for
+// the default pack and for layouts that used to lose their lines (after a
+// multi-line array every later rule showed file:0).
+func TestRulesListGolden(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "rules", "list")
+	for _, tt := range []struct{ golden, arg string }{
+		{"default.golden", ""},
+		{"layouts.golden", dir},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			args := []string{"rules", "list"}
+			if tt.arg != "" {
+				args = append(args, tt.arg)
+			}
+			out, errs, code := runCmd(t, "", args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			out = strings.ReplaceAll(out, dir+string(filepath.Separator), "")
+			golden := filepath.Join(dir, tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("rules list:\n%s\nwant:\n%s", out, want)
+			}
+			if strings.Contains(out, ":0 ") {
+				t.Errorf("a rule without a line:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestRulesCheckHostileFiles: rule and terms files that are FIFOs or links
+// to /dev/zero get one line naming the file, at once; `rules check` used to
+// block forever in open() and `rules hash` to read /dev/zero without end.
+func TestRulesCheckHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero.toml")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	termsDir := filepath.Join(dir, "terms")
+	os.Mkdir(termsDir, 0o700)
+	if err := syscall.Mkfifo(filepath.Join(termsDir, "names.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withTerms := filepath.Join(termsDir, "r.toml")
+	os.WriteFile(withTerms, []byte("[[rules]]\nid = \"customers\"\nterms_file = \"names.txt\"\n"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string // all of stderr
+	}{
+		{"FIFO rule file", []string{"rules", "check", fifo}, fifo + ": not a regular file\n"},
+		{"/dev/zero rule file", []string{"rules", "check", zero}, zero + ": not a regular file\n"},
+		{"FIFO terms file", []string{"rules", "check", withTerms}, withTerms + `:3: rule "customers": terms_file: names.txt: not a regular file` + "\n"},
+		{"FIFO to hash", []string{"rules", "hash", "--salt", "s", filepath.Join(termsDir, "names.txt")}, "rules hash: " + filepath.Join(termsDir, "names.txt") + ": not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan struct{})
+			var out, errs string
+			var code int
+			go func() {
+				defer close(done)
+				out, errs, code = runCmd(t, "", tt.args...)
+			}()
+			select {
+			case <-done:
+			case <-time.After(time.Minute): // liveness, not timing: a working check returns at once
+				t.Fatal("blocked")
+			}
+			if code != 2 || errs != tt.want || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, stderr %q", code, out, errs, tt.want)
+			}
+		})
+	}
+}
+
+// TestRulesCheckErrorCap: a file with many problems prints the first 20 and
+// a count, not megabytes.
+func TestRulesCheckErrorCap(t *testing.T) {
+	_, errs, code := runCmd(t, "", "rules", "check", filepath.Join("..", "..", "testdata", "rules", "invalid", "many-errors.toml"))
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	if code != 2 || len(lines) != rules.MaxErrorsPerFile+1 || !strings.HasSuffix(lines[len(lines)-1], "many-errors.toml: … and 5 more problems in this file") {
+		t.Errorf("exit %d, %d lines:\n%s", code, len(lines), errs)
+	}
+}
+
+// TestRulesCheckCancelled: the subcommands load under the context main
+// cancels on SIGINT/SIGTERM, and a cancelled load is an error, not "ok".
+func TestRulesCheckCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	valid := filepath.Join("..", "..", "testdata", "rules", "valid")
+	for _, sub := range []string{"check", "test", "list"} {
+		out.Reset()
+		err := run(ctx, []string{"rules", sub, valid}, strings.NewReader(""), &out, &errb)
+		if !errors.Is(err, context.Canceled) || out.Len() != 0 {
+			t.Errorf("rules %s with a cancelled context: %v, stdout %q", sub, err, out.String())
+		}
+	}
+}
+
+// TestRulesCheckSIGTERM: SIGTERM while `rules check` reads a long terms file
+// stops it (it used to be ignored): exit 2 with "loading rules stopped", not
+// "ok". The signal is sent once the process is seen holding the terms file
+// open, so the load is under way.
+func TestRulesCheckSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	names := filepath.Join(dir, "names.txt")
+	f, err := os.Create(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := 0; i < 1_800_000; i++ { // 59 MB, under the 64 MB limit
+		fmt.Fprintf(w, "Customer %07d Holdings Group\n", i)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	rf := filepath.Join(dir, "r.toml")
+	os.WriteFile(rf, []byte("[[rules]]\nid = \"customers\"\nterms_file = \"names.txt\"\n"), 0o600)
+
+	cmd := exec.Command(os.Args[0], "rules", "check", rf)
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fdDir := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
+	for open := false; !open; {
+		select {
+		case err := <-exited:
+			t.Fatalf("exited before it was seen reading the terms file: %v\n%s%s", err, stdout.String(), stderr.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+		fds, _ := os.ReadDir(fdDir)
+		for _, fd := range fds {
+			if target, _ := os.Readlink(filepath.Join(fdDir, fd.Name())); target == names {
+				open = true
+			}
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(2 * time.Minute): // liveness: a cancelled load stops within 4,096 lines
+		t.Fatalf("still running after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "loading rules stopped") || strings.Contains(stdout.String(), "ok:") {
+		t.Errorf("after SIGTERM: %v, stdout %q, stderr %q; want exit 2 and \"loading rules stopped\"", err, stdout.String(), stderr.String())
 	}
 }

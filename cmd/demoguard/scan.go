@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/ocr"
@@ -51,6 +53,7 @@ type scanOptions struct {
 	dpi        int
 	maxMP      float64
 	maxPages   int
+	inflightMP float64
 	noProgress bool
 }
 
@@ -66,6 +69,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	fs.IntVar(&o.dpi, "pdf-dpi", scan.DefaultPDFDPI, "resolution PDF pages are rendered at; boxes of PDF findings are in these pixels")
 	fs.Float64Var(&o.maxMP, "max-megapixels", scan.DefaultMaxPixels/1e6, "refuse images and PDF pages larger than this, before decoding")
 	fs.IntVar(&o.maxPages, "max-pages", scan.DefaultMaxPages, "refuse PDFs with more pages")
+	fs.Float64Var(&o.inflightMP, "max-inflight-megapixels", scan.DefaultMaxInFlightPixels/1e6,
+		"bound the pages decoded and read at once by their peak memory, in megapixels of 4 bytes (see README)")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress line on stderr even when it is a terminal")
 
 	paths, err := parseInterspersed(fs, args, s)
@@ -85,11 +90,11 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --pdf-dpi %d: want 36 to 1200", o.dpi)}
 	case o.workers < 1:
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --workers %d: want at least 1", o.workers)}
-	case o.maxMP <= 0 || o.maxPages < 1:
-		return &exitError{code: exitErr, msg: "scan: --max-megapixels and --max-pages must be positive"}
+	case o.maxMP <= 0 || o.maxPages < 1 || o.inflightMP <= 0:
+		return &exitError{code: exitErr, msg: "scan: --max-megapixels, --max-pages and --max-inflight-megapixels must be positive"}
 	}
 
-	rs, err := loadRules(o.rules)
+	rs, err := loadRules(ctx, o.rules)
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}
@@ -105,15 +110,16 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	}
 	note := func(m string) { fmt.Fprintln(s.err, "demoguard scan:", m) }
 	opt := scan.Options{
-		Recognizer:  eng,
-		Matcher:     rs,
-		MinConf:     o.minConf,
-		PDFDPI:      o.dpi,
-		MaxPixels:   int64(o.maxMP * 1e6),
-		MaxPages:    o.maxPages,
-		Stdin:       s.in,
-		EvidenceDir: o.evidence,
-		Note:        note,
+		Recognizer:        eng,
+		Matcher:           rs,
+		MinConf:           o.minConf,
+		PDFDPI:            o.dpi,
+		MaxPixels:         int64(o.maxMP * 1e6),
+		MaxPages:          o.maxPages,
+		MaxInFlightPixels: int64(o.inflightMP * 1e6),
+		Stdin:             s.in,
+		EvidenceDir:       o.evidence,
+		Note:              note,
 	}
 	if o.minConf == 0 {
 		opt.MinConf = -1 // the scan package reads 0 as "default"; the flag's 0 means keep all
@@ -125,6 +131,13 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	sc, err := scan.New(opt)
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
+	}
+	// The pages in flight need at most sc.MemoryTarget(); as the soft limit
+	// it makes the garbage collector return a finished page's memory before
+	// the heap doubles (its default), so the process stays near what is
+	// live. GOMEMLIMIT in the environment wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(sc.MemoryTarget()))
 	}
 	res, err := sc.Run(ctx, paths)
 	if prog != nil {
@@ -145,11 +158,11 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	return nil
 }
 
-func loadRules(paths []string) (*rules.Ruleset, error) {
+func loadRules(ctx context.Context, paths []string) (*rules.Ruleset, error) {
 	if len(paths) == 0 {
 		return rules.Default()
 	}
-	return rules.Load(paths...)
+	return rules.LoadContext(ctx, paths...)
 }
 
 func writeScanReport(w io.Writer, format string, res *scan.Result, sc *scan.Scanner, rs *rules.Ruleset) error {

@@ -32,11 +32,13 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
+	"github.com/demoguard/demoguard/scanner/watch"
 	"github.com/demoguard/demoguard/scanner/xdamage"
 )
 
@@ -47,6 +49,7 @@ var (
 	verbose    = flag.Bool("trial-log", false, "log each trial's latency")
 	soakChange = flag.Duration("soak-change", 2*time.Second, "how often the screen changes during the soak")
 	outFile    = flag.String("out", "", "write the figures as JSON to this file")
+	enforce    = flag.Bool("targets", false, "fail when a README target is missed (make bench-watch); without it misses are only reported")
 )
 
 func TestMain(m *testing.M) {
@@ -55,9 +58,9 @@ func TestMain(m *testing.M) {
 }
 
 // chanSink hands events to the benchmark.
-type chanSink chan scanner.Event
+type chanSink chan event.Event
 
-func (c chanSink) Emit(e scanner.Event) {
+func (c chanSink) Emit(e event.Event) {
 	select {
 	case c <- e:
 	default: // the benchmark does not read some events (reload); never block the agent
@@ -65,46 +68,66 @@ func (c chanSink) Emit(e scanner.Event) {
 }
 func (c chanSink) Close() error { return nil }
 
-type captureAdapter struct{ c *capture.X11 }
-
-func (a captureAdapter) CaptureInto(d scanner.Display, dst *image.RGBA) (*image.RGBA, error) {
-	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
-}
-
-func (a captureAdapter) Displays() ([]scanner.Display, error) {
-	ds, err := a.c.Displays()
-	out := make([]scanner.Display, len(ds))
-	for i, d := range ds {
-		out[i] = scanner.Display{Index: d.Index, Bounds: d.Bounds}
-	}
-	return out, err
-}
-
-func (a captureAdapter) Capture(d scanner.Display) (*image.RGBA, error) {
-	return a.c.Capture(capture.Display{Index: d.Index, Bounds: d.Bounds})
-}
-
 // Results are the figures for the README.
 type Results struct {
-	Trials           int     `json:"trials"`
-	AlertP50MS       float64 `json:"alert_p50_ms"`
-	AlertP95MS       float64 `json:"alert_p95_ms"`
-	AlertMaxMS       float64 `json:"alert_max_ms"`
-	Missed           int     `json:"missed"`
-	FullFrameOCRMS   float64 `json:"full_frame_ocr_ms"`
-	P95OverFullFrame float64 `json:"p95_over_full_frame"`
-	StaticSeconds    float64 `json:"static_s"`
-	StaticCPUPercent float64 `json:"static_cpu_percent_of_one_core"`
-	SoakSeconds      float64 `json:"soak_s"`
-	SoakChanges      int     `json:"soak_changes"`
-	RSSStartMB       float64 `json:"rss_start_mb"`
-	RSSEndMB         float64 `json:"rss_end_mb"`
-	RSSSlopeMBPerMin float64 `json:"rss_slope_mb_per_min"`
-	GoroutinesStart  int     `json:"goroutines_start"`
-	GoroutinesEnd    int     `json:"goroutines_end"`
-	GoroutineSlope   float64 `json:"goroutine_slope_per_min"`
-	SoakCPUPercent   float64 `json:"soak_cpu_percent_of_one_core"`
-	Stats            scanner.Stats
+	Trials           int      `json:"trials"`
+	AlertP50MS       float64  `json:"alert_p50_ms"`
+	AlertP95MS       float64  `json:"alert_p95_ms"`
+	AlertMaxMS       float64  `json:"alert_max_ms"`
+	Missed           int      `json:"missed"`
+	FullFrameOCRMS   float64  `json:"full_frame_ocr_ms"`
+	P95OverFullFrame float64  `json:"p95_over_full_frame"`
+	StaticSeconds    float64  `json:"static_s"`
+	StaticCPUPercent float64  `json:"static_cpu_percent_of_one_core"`
+	SoakSeconds      float64  `json:"soak_s"`
+	SoakChanges      int      `json:"soak_changes"`
+	RSSStartMB       float64  `json:"rss_start_mb"`
+	RSSEndMB         float64  `json:"rss_end_mb"`
+	RSSSlopeMBPerMin float64  `json:"rss_slope_mb_per_min"`
+	GoroutinesStart  int      `json:"goroutines_start"`
+	GoroutinesEnd    int      `json:"goroutines_end"`
+	GoroutineSlope   float64  `json:"goroutine_slope_per_min"`
+	SoakCPUPercent   float64  `json:"soak_cpu_percent_of_one_core"`
+	Targets          []Target `json:"targets"`
+	Stats            agent.Stats
+}
+
+// Target is one of the README's performance targets and whether this run
+// met it.
+type Target struct {
+	Name     string  `json:"name"`
+	Measured float64 `json:"measured"`
+	Limit    float64 `json:"limit"` // measured must be at most this
+	Unit     string  `json:"unit"`
+	Met      bool    `json:"met"`
+}
+
+// README targets (Performance → demoguard watch). Flat memory is a slope:
+// over a short soak it is noisy, so the limit is loose; a leak of a frame
+// buffer per change (8 MB every 2 s) is far over it.
+const (
+	targetP95MS          = 300 // notification → alert, p95
+	targetP95OverFull    = 0.1 // p95 against a full-frame OCR of the screen
+	targetStaticCPU      = 2   // % of one core on a static screen
+	targetRSSSlope       = 1   // MB per minute during the soak
+	targetGoroutineGrown = 2   // goroutines more at the end of the soak than at its start
+	targetMissedShare    = 0.1 // notifications with no alert
+)
+
+// checkTargets compares res with the README's targets.
+func checkTargets(res *Results) []Target {
+	ts := []Target{
+		{Name: "notification → alert p95", Measured: res.AlertP95MS, Limit: targetP95MS, Unit: "ms"},
+		{Name: "p95 / full-frame OCR", Measured: res.P95OverFullFrame, Limit: targetP95OverFull, Unit: "×"},
+		{Name: "CPU on a static screen", Measured: res.StaticCPUPercent, Limit: targetStaticCPU, Unit: "% of one core"},
+		{Name: "RSS slope during the soak", Measured: res.RSSSlopeMBPerMin, Limit: targetRSSSlope, Unit: "MB/min"},
+		{Name: "goroutines grown during the soak", Measured: float64(res.GoroutinesEnd - res.GoroutinesStart), Limit: targetGoroutineGrown, Unit: ""},
+		{Name: "notifications missed", Measured: float64(res.Missed) / float64(max(res.Trials, 1)), Limit: targetMissedShare, Unit: "share"},
+	}
+	for i := range ts {
+		ts[i].Met = ts[i].Measured <= ts[i].Limit
+	}
+	return ts
 }
 
 func TestWatchPerformance(t *testing.T) {
@@ -133,14 +156,14 @@ func TestWatchPerformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := make(chanSink, 1000)
-	agent := scanner.New(scanner.Config{
-		Capturer: captureAdapter{cp}, Recognizer: eng, Sink: events, Display: -1,
-		Rules:   func() scanner.Matcher { return rs },
+	ag := agent.New(agent.Config{
+		Capturer: watch.Capturer(cp), Recognizer: eng, Sink: events, Display: -1,
+		Rules:   func() agent.Matcher { return rs },
 		Changes: dw, MinConf: 0.5,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- agent.Run(ctx) }()
+	go func() { done <- ag.Run(ctx) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -148,7 +171,7 @@ func TestWatchPerformance(t *testing.T) {
 		}
 	}()
 	// The dense screen is read first (at the CPU budget) — wait for it.
-	waitIdle(t, agent, 5*time.Minute)
+	waitIdle(t, ag, 5*time.Minute)
 	drain(events)
 	var res Results
 
@@ -163,24 +186,24 @@ func TestWatchPerformance(t *testing.T) {
 	}
 	slices.Sort(full)
 	res.FullFrameOCRMS = full[1]
-	waitIdle(t, agent, time.Minute) // let the budget refill after that
+	waitIdle(t, ag, time.Minute) // let the budget refill after that
 
 	// Notifications: each a new text (no cache help), at changing places.
 	var lat []float64
 	for i := range *trials {
 		img := card(fmt.Sprintf("From: %s", senders[i%len(senders)]), fmt.Sprintf("Re #%d: %s draft", 100+i, markers[i%len(markers)]))
 		x, y := 1920-img.Rect.Dx()-40-(i%3)*60, 1080-img.Rect.Dy()-60-(i%4)*90
-		st0 := agent.Stats()
+		st0 := ag.Stats()
 		t0 := time.Now()
 		win, err := xtest.ShowImage(disp, img, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, ok := waitEvent(events, "alert", 5*time.Second)
+		e, ok := waitEvent(events, event.Alert, 5*time.Second)
 		if ok {
 			lat = append(lat, ms(time.Since(t0)))
 			if *verbose {
-				st := agent.Stats()
+				st := ag.Stats()
 				t.Logf("trial %d: %.0f ms %q (frames +%d, changed +%d, OCR calls +%d, pieces +%d)", i, lat[len(lat)-1], markers[i%len(markers)],
 					st.Frames-st0.Frames, st.ChangedFrames-st0.ChangedFrames, st.OCRCalls-st0.OCRCalls, st.OCRPieces-st0.OCRPieces)
 			}
@@ -191,9 +214,9 @@ func TestWatchPerformance(t *testing.T) {
 		_ = e
 		win.Close()
 		if ok {
-			waitEvent(events, "clear", 10*time.Second)
+			waitEvent(events, event.Clear, 10*time.Second)
 		}
-		waitIdle(t, agent, time.Minute)
+		waitIdle(t, ag, time.Minute)
 		time.Sleep(300 * time.Millisecond)
 		drain(events)
 	}
@@ -262,21 +285,28 @@ func TestWatchPerformance(t *testing.T) {
 		res.GoroutinesStart, res.GoroutinesEnd = int(gor[0]), int(gor[len(gor)-1])
 		res.GoroutineSlope = slope(ts, gor)
 	}
-	res.Stats = agent.Stats()
+	res.Stats = ag.Stats()
+	res.Targets = checkTargets(&res)
 
 	b, _ := json.MarshalIndent(res, "", "  ")
 	t.Logf("results:\n%s", b)
 	if *outFile != "" {
 		os.WriteFile(*outFile, b, 0o644)
 	}
-	// The cards use a 7x13 bitmap font scaled 2x, which Tesseract misreads
-	// now and then; the figure is reported, the run fails only when misses
-	// stop being rare.
-	if res.Missed*10 > *trials {
-		t.Errorf("%d of %d notifications raised no alert", res.Missed, *trials)
-	}
-	if res.GoroutinesEnd > res.GoroutinesStart+10 {
-		t.Errorf("goroutines grew from %d to %d during the soak", res.GoroutinesStart, res.GoroutinesEnd)
+	// Timings on a shared or loaded machine say little, so a short run
+	// (make test) reports a missed target; make bench-watch (-targets)
+	// fails on it.
+	for _, tg := range res.Targets {
+		verdict := "met"
+		if !tg.Met {
+			verdict = "MISSED"
+		}
+		line := fmt.Sprintf("target %-34s %10.3f %s (limit %g): %s", tg.Name, tg.Measured, tg.Unit, tg.Limit, verdict)
+		if !tg.Met && *enforce {
+			t.Error(line)
+		} else {
+			t.Log(line)
+		}
 	}
 }
 
@@ -333,7 +363,7 @@ func slide(title string) *image.RGBA {
 	return img
 }
 
-func waitIdle(t *testing.T, a *scanner.Agent, limit time.Duration) {
+func waitIdle(t *testing.T, a *agent.Agent, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for a.Stats().Frames < 3 || a.Pending() > 0 {
@@ -344,7 +374,7 @@ func waitIdle(t *testing.T, a *scanner.Agent, limit time.Duration) {
 	}
 }
 
-func waitEvent(c chanSink, kind string, d time.Duration) (scanner.Event, bool) {
+func waitEvent(c chanSink, kind event.Kind, d time.Duration) (event.Event, bool) {
 	timeout := time.After(d)
 	for {
 		select {
@@ -353,7 +383,7 @@ func waitEvent(c chanSink, kind string, d time.Duration) (scanner.Event, bool) {
 				return e, true
 			}
 		case <-timeout:
-			return scanner.Event{}, false
+			return event.Event{}, false
 		}
 	}
 }

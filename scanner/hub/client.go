@@ -16,19 +16,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
-// Client is the agent's side: a scanner.Sink that pushes events to the hub
+// Client is the agent's side: a event.Sink that pushes events to the hub
 // with a heartbeat. Emit never blocks: events wait in a bounded queue
 // (oldest dropped and counted when full) while the hub is unreachable and
 // go out, in order, when it is back.
 type Client struct {
 	URL      string // the hub's base URL
 	Room     string
-	Token    string
-	ShowText bool // send the matched text unmasked (--show-text)
+	Token    string // the hub's agent token (--agent-token)
+	ShowText bool   // send the matched text unmasked (--show-text)
 	// Heartbeat is the report interval when nothing happens; default 2s.
 	Heartbeat time.Duration
 	// QueueSize bounds the events kept while the hub is unreachable;
@@ -43,14 +44,14 @@ type Client struct {
 	Now func() time.Time
 
 	once   sync.Once
-	q      *queue.Queue[scanner.Event]
+	q      *queue.Queue[event.Event]
 	agent  string
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu   sync.Mutex
-	open map[string]scanner.Event
+	open map[string]event.Event
 	down bool // the last attempt failed
 }
 
@@ -83,8 +84,8 @@ func (c *Client) start() {
 		b := make([]byte, 8)
 		rand.Read(b)
 		c.agent = hex.EncodeToString(b)
-		c.q = queue.New[scanner.Event](c.QueueSize)
-		c.open = map[string]scanner.Event{}
+		c.q = queue.New[event.Event](c.QueueSize)
+		c.open = map[string]event.Event{}
 		c.done = make(chan struct{})
 		c.ctx, c.cancel = context.WithCancel(context.Background())
 		go c.loop()
@@ -96,14 +97,14 @@ func (c *Client) start() {
 func (c *Client) Start() { c.start() }
 
 // Emit queues an event for the hub.
-func (c *Client) Emit(e scanner.Event) {
+func (c *Client) Emit(e event.Event) {
 	c.start()
 	e = e.WithText(c.ShowText)
 	c.mu.Lock()
 	switch e.Event {
-	case "alert":
+	case event.Alert:
 		c.open[e.Incident] = e
-	case "clear":
+	case event.Clear:
 		delete(c.open, e.Incident)
 	}
 	c.mu.Unlock()
@@ -122,10 +123,10 @@ func (c *Client) Queued() int {
 	return c.q.Len()
 }
 
-func (c *Client) snapshot() []scanner.Event {
+func (c *Client) snapshot() []event.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]scanner.Event, 0, len(c.open))
+	out := make([]event.Event, 0, len(c.open))
 	for _, e := range c.open {
 		out = append(out, e)
 	}
@@ -138,7 +139,7 @@ const maxBatch = 200
 
 func (c *Client) loop() {
 	defer close(c.done)
-	bo := queue.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
+	bo := backoff.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		err := c.flush(c.ctx, false)
 		if c.ctx.Err() != nil {
@@ -213,7 +214,7 @@ func (c *Client) post(ctx context.Context, rep Report) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
 		if resp.StatusCode == http.StatusUnauthorized {
-			return fmt.Errorf("report to %s: %s: the hub refuses the token (--token)", u, resp.Status)
+			return fmt.Errorf("report to %s: %s: the hub refuses the agent token (--agent-token)", u, resp.Status)
 		}
 		return fmt.Errorf("report to %s: %s: %s", u, resp.Status, strings.TrimSpace(string(msg)))
 	}
@@ -228,7 +229,10 @@ func (c *Client) warn(msg string) {
 
 // Close stops the heartbeat and delivers what is queued, waiting at most
 // 3 s (an unreachable hub must not hold up shutdown), with a last report
-// that tells the hub the agent stopped.
+// that tells the hub the agent stopped. Events it could not deliver are
+// reported through Warn, not as an error: the agent itself did its work
+// (and --log holds every event), so shutdown stays clean, as for the
+// webhook sink.
 func (c *Client) Close() error {
 	c.start()
 	c.cancel()
@@ -239,7 +243,7 @@ func (c *Client) Close() error {
 		err := c.flush(ctx, c.q.Len() <= maxBatch)
 		if err != nil {
 			if n := c.q.Len(); n > 0 {
-				return fmt.Errorf("hub: %d events undelivered: %w", n, err)
+				c.warn(fmt.Sprintf("hub: %d events undelivered at shutdown: %v", n, err))
 			}
 			return nil // the hub will see the room go offline
 		}

@@ -8,6 +8,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,23 +16,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
-// Report is what an agent POSTs to /api/report (with Authorization: Bearer
-// TOKEN): the events since its last report, its open incidents now, and
+// Report is what an agent POSTs to /api/report (as application/json, with
+// Authorization: Bearer AGENT-TOKEN): the events since its last report, its open incidents now, and
 // how often it reports.
 type Report struct {
 	Room  string `json:"room"`
 	Agent string `json:"agent"` // random per agent process: a new one means the agent restarted
 	// Sent is the agent's clock when sending, to correct timers for skew.
-	Sent        time.Time       `json:"sent"`
-	HeartbeatMS int64           `json:"heartbeat_ms"`
-	Events      []scanner.Event `json:"events,omitempty"`
+	Sent        time.Time     `json:"sent"`
+	HeartbeatMS int64         `json:"heartbeat_ms"`
+	Events      []event.Event `json:"events,omitempty"`
 	// Open is every incident open on the agent now; nil (not empty) only
 	// from an agent that does not know, which the hub then leaves alone.
-	Open []scanner.Event `json:"open"`
+	Open []event.Event `json:"open"`
 	// Dropped is how many events the agent dropped, in total, because its
 	// queue was full while the hub was unreachable.
 	Dropped int64 `json:"dropped,omitempty"`
@@ -41,8 +43,21 @@ type Report struct {
 
 // Options configure the hub.
 type Options struct {
-	Addr  string // listen address (Start only)
-	Token string // required off loopback; Start generates one if empty
+	Addr string // listen address (Start only)
+	// Token lets people view the hub's page (and acknowledge). Required off
+	// loopback; Start generates one if empty.
+	Token string
+	// AgentToken lets agents report (POST /api/report, as a bearer token
+	// only). Separate from Token: a phone that views the page must not be
+	// able to forge a room's state. Required off loopback; Start generates
+	// one if empty. It must differ from Token.
+	AgentToken string
+	// TokenFrom and AgentTokenFrom say where the tokens were read from (a
+	// file, "$VAR"): Announce then leaves them out. Empty: printed.
+	TokenFrom, AgentTokenFrom string
+	// Limits bound connections, viewers, bodies and time; zero fields take
+	// the hub's defaults (see DefaultLimits).
+	Limits web.Limits
 	// OfflineAfter is how long a room may stay silent before its tile shows
 	// "offline"; default three of the agent's heartbeats plus a second.
 	OfflineAfter time.Duration
@@ -57,6 +72,13 @@ const DefaultAddr = "127.0.0.1:8766"
 
 // maxReport bounds a report's body (a full queue of events).
 const maxReport = 4 << 20
+
+// DefaultLimits are the hub's: an agent per room keeps one connection open,
+// so connections are many; viewers are the booth's screens and phones.
+var DefaultLimits = web.Limits{MaxConns: 1024, MaxViewers: 64, MaxBody: maxReport}
+
+// ErrSameTokens is Start's answer when the agent token is the viewer token.
+var ErrSameTokens = errors.New("the agent token must differ from the viewer token: whoever views the hub could forge reports")
 
 // Server is the hub.
 type Server struct {
@@ -78,20 +100,20 @@ type room struct {
 	skew      time.Duration // hub clock minus agent clock
 	open      map[string]*openAlert
 	dropped   int64
-	lastErr   *scanner.Event
+	lastErr   *event.Event
 	bye       bool
 	restarts  int
 }
 
 type openAlert struct {
-	ev      scanner.Event
+	ev      event.Event
 	acked   bool
 	ackedAt time.Time
 }
 
 type logEntry struct {
 	Room string
-	Ev   scanner.Event
+	Ev   event.Event
 	At   time.Time // hub clock
 }
 
@@ -106,22 +128,40 @@ func New(o Options) *Server {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
-	return &Server{
+	if o.Limits.MaxConns <= 0 {
+		o.Limits.MaxConns = DefaultLimits.MaxConns
+	}
+	if o.Limits.MaxViewers <= 0 {
+		o.Limits.MaxViewers = DefaultLimits.MaxViewers
+	}
+	if o.Limits.MaxBody <= 0 {
+		o.Limits.MaxBody = DefaultLimits.MaxBody
+	}
+	o.Limits = o.Limits.WithDefaults()
+	s := &Server{
 		opt:   o,
 		guard: &web.Guard{Token: o.Token, Cookie: web.CookieName("hub", o.Addr), Realm: "demoguard hub"},
 		rooms: map[string]*room{},
 	}
+	s.bc.Max = o.Limits.MaxViewers
+	return s
 }
 
-// Start makes the hub and listens on o.Addr, generating a token when the
-// address is not loopback and none was given.
+// Start makes the hub and listens on o.Addr, generating the tokens when
+// the address is not loopback and they were not given.
 func Start(o Options) (*Server, error) {
 	var err error
+	if o.Token != "" && o.Token == o.AgentToken {
+		return nil, fmt.Errorf("hub: %w", ErrSameTokens)
+	}
 	if o.Addr, o.Token, err = web.Prepare(o.Addr, DefaultAddr, o.Token); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
+	if o.AgentToken, _, err = web.ResolveToken(o.Addr, o.AgentToken); err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
 	s := New(o)
-	srv, err := web.Listen(o.Addr, s.Handler())
+	srv, err := web.Listen(o.Addr, s.Handler(), s.opt.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
@@ -137,16 +177,25 @@ func (s *Server) URL() string {
 	return s.srv.URL()
 }
 
-// Token is the token in force.
+// Token is the viewers' token in force.
 func (s *Server) Token() string { return s.opt.Token }
 
-// Announce prints the page's URL with the token (and a QR code when other
-// machines can reach it) and how to point agents at the hub. Call it once.
+// AgentToken is the agents' token in force.
+func (s *Server) AgentToken() string { return s.opt.AgentToken }
+
+// Announce prints the page's URL (and a QR code when other machines can
+// reach it) and how to point agents at the hub. Tokens read from a file or
+// the environment are not printed: the lines say where they are. Call it
+// once.
 func (s *Server) Announce(w io.Writer) {
-	web.Announce(w, "hub page", web.WithToken(s.URL(), s.opt.Token), !web.IsLoopback(s.opt.Addr))
+	web.Announce(w, "hub page", s.URL(), s.opt.Token, s.opt.TokenFrom, !web.IsLoopback(s.opt.Addr))
 	tok := ""
-	if s.opt.Token != "" {
-		tok = " --token " + s.opt.Token
+	switch {
+	case s.opt.AgentToken == "":
+	case s.opt.AgentTokenFrom == "":
+		tok = " --agent-token " + s.opt.AgentToken
+	default:
+		tok = " --agent-token-file FILE (FILE holding the agent token, as in " + s.opt.AgentTokenFrom + ")"
 	}
 	fmt.Fprintf(w, "demoguard: agents: demoguard watch --hub %s --room NAME%s\n", s.URL(), tok)
 }
@@ -159,15 +208,18 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
-// Handler serves the page and the agents' API behind the token check.
+// Handler serves the page behind the viewers' token and the agents' API
+// behind the agents' token.
 func (s *Server) Handler() http.Handler {
+	pages := http.NewServeMux()
+	pages.HandleFunc("GET /{$}", s.page)
+	pages.HandleFunc("GET /events", s.events)
+	pages.HandleFunc("POST /ack", s.ack)
+	pages.HandleFunc("GET /state.json", s.stateJSON)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.page)
-	mux.HandleFunc("GET /events", s.events)
-	mux.HandleFunc("POST /ack", s.ack)
-	mux.HandleFunc("GET /state.json", s.stateJSON)
-	mux.HandleFunc("POST /api/report", s.report)
-	return s.guard.Wrap(mux)
+	mux.Handle("POST /api/report", web.Reports(s.opt.AgentToken, "demoguard hub", http.HandlerFunc(s.report)))
+	mux.Handle("/", s.guard.Wrap(pages))
+	return web.Bodies(mux, s.opt.Limits.MaxBody)
 }
 
 // Apply records a report, as POST /api/report does.
@@ -200,13 +252,13 @@ func (s *Server) Apply(r Report) error {
 	rm.dropped = max(rm.dropped, r.Dropped)
 	for _, e := range r.Events {
 		switch e.Event {
-		case "alert":
+		case event.Alert:
 			if a := rm.open[e.Incident]; a != nil {
 				a.ev = e
 			} else {
 				rm.open[e.Incident] = &openAlert{ev: e}
 			}
-		case "clear":
+		case event.Clear:
 			delete(rm.open, e.Incident)
 		case "error":
 			rm.lastErr = &e
@@ -264,7 +316,7 @@ type tileView struct {
 	LastSeen  time.Time
 	Silent    time.Duration
 	Dropped   int64
-	LastErr   *scanner.Event
+	LastErr   *event.Event
 	Restarts  int
 	TopSev    string
 	Unacked   int
@@ -325,7 +377,7 @@ func (s *Server) view() view {
 		}
 		sort.Slice(t.Alerts, func(i, j int) bool {
 			ai, aj := t.Alerts[i], t.Alerts[j]
-			if ri, rj := rank(ai.Severity), rank(aj.Severity); ri != rj {
+			if ri, rj := rules.SeverityRank(ai.Severity), rules.SeverityRank(aj.Severity); ri != rj {
 				return ri > rj
 			}
 			if ai.Acked != aj.Acked {
@@ -359,7 +411,7 @@ func (s *Server) view() view {
 			if (ti.Unacked > 0) != (tj.Unacked > 0) {
 				return ti.Unacked > 0
 			}
-			if ri, rj := rank(ti.TopSev), rank(tj.TopSev); ri != rj {
+			if ri, rj := rules.SeverityRank(ti.TopSev), rules.SeverityRank(tj.TopSev); ri != rj {
 				return ri > rj
 			}
 		}
@@ -369,18 +421,4 @@ func (s *Server) view() view {
 		v.Recent = append(v.Recent, s.recent[i])
 	}
 	return v
-}
-
-func rank(sev string) int {
-	switch sev {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

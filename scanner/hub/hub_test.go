@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,20 +15,22 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
+	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
 const secret = "ACME merger memo"
 
 // alertEvent makes a real alert through the tracker, so it carries the raw
 // matched text the way the agent's events do.
-func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
+func alertEvent(t *testing.T, rule, sev string, at time.Time) event.Event {
 	t.Helper()
 	s, ok := rules.ParseSeverity(sev)
 	if !ok {
 		t.Fatalf("severity %q", sev)
 	}
-	tr := scanner.NewTracker(time.Second, 0, []byte("salt"))
+	tr := incident.New(time.Second, 0, []byte("salt"))
 	evs := tr.Observe(1, []rules.Finding{{Rule: rule, Severity: s, Text: secret, Box: rules.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.9}}, at, nil)
 	if len(evs) != 1 {
 		t.Fatalf("tracker gave %+v", evs)
@@ -34,7 +38,7 @@ func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
 	return evs[0]
 }
 
-func clearEvent(a scanner.Event, at time.Time) scanner.Event {
+func clearEvent(a event.Event, at time.Time) event.Event {
 	exp := at.Sub(*a.FirstSeen).Milliseconds()
 	c := a
 	c.Event, c.Time, c.LastSeen, c.ExposureMS = "clear", at, &at, &exp
@@ -42,22 +46,32 @@ func clearEvent(a scanner.Event, at time.Time) scanner.Event {
 }
 
 func TestAuth(t *testing.T) {
-	h := New(Options{Addr: "0.0.0.0:8766", Token: "booth-token"}).Handler()
+	h := New(Options{Addr: "0.0.0.0:8766", Token: "booth-token", AgentToken: "agent-token"}).Handler()
 	report := `{"room":"Hall A","agent":"a1","heartbeat_ms":2000,"open":[]}`
+	viewerCookie := "demoguard_hub_8766=" + web.SessionValue("booth-token", "demoguard_hub_8766")
 	tests := []struct {
-		name, method, path, auth, body string
-		want                           int
+		name, method, path, auth, cookie, body string
+		want                                   int
 	}{
-		{"page, no token", "GET", "/", "", "", http.StatusUnauthorized},
-		{"page, wrong token", "GET", "/?token=nope", "", "", http.StatusUnauthorized},
-		{"page, right token", "GET", "/", "Bearer booth-token", "", http.StatusOK},
-		{"stream, no token", "GET", "/events", "", "", http.StatusUnauthorized},
-		{"state, right token", "GET", "/state.json", "Bearer booth-token", "", http.StatusOK},
-		{"report, no token", "POST", "/api/report", "", report, http.StatusUnauthorized},
-		{"report, wrong token", "POST", "/api/report", "Bearer booth-tokeN", report, http.StatusUnauthorized},
-		{"report, right token", "POST", "/api/report", "Bearer booth-token", report, http.StatusNoContent},
-		{"report, no room", "POST", "/api/report", "Bearer booth-token", `{"agent":"a1"}`, http.StatusBadRequest},
-		{"ack, wrong token", "POST", "/ack", "Bearer x", "room=Hall+A&incident=x", http.StatusUnauthorized},
+		{"page, no token", "GET", "/", "", "", "", http.StatusUnauthorized},
+		{"page, wrong token", "GET", "/?token=nope", "", "", "", http.StatusUnauthorized},
+		{"page, viewer token", "GET", "/", "Bearer booth-token", "", "", http.StatusOK},
+		{"page, viewer cookie", "GET", "/", "", viewerCookie, "", http.StatusOK},
+		{"page, agent token", "GET", "/", "Bearer agent-token", "", "", http.StatusUnauthorized},
+		{"page, agent token in the URL", "GET", "/?token=agent-token", "", "", "", http.StatusUnauthorized},
+		{"stream, no token", "GET", "/events", "", "", "", http.StatusUnauthorized},
+		{"state, viewer token", "GET", "/state.json", "Bearer booth-token", "", "", http.StatusOK},
+		{"report, no token", "POST", "/api/report", "", "", report, http.StatusUnauthorized},
+		{"report, wrong token", "POST", "/api/report", "Bearer agent-tokeN", "", report, http.StatusUnauthorized},
+		// Whoever views the hub must not be able to forge a room's state.
+		{"report, viewer token", "POST", "/api/report", "Bearer booth-token", "", report, http.StatusUnauthorized},
+		{"report, viewer cookie", "POST", "/api/report", "", viewerCookie, report, http.StatusUnauthorized},
+		{"report, agent token", "POST", "/api/report", "Bearer agent-token", "", report, http.StatusNoContent},
+		{"report, no room", "POST", "/api/report", "Bearer agent-token", "", `{"agent":"a1"}`, http.StatusBadRequest},
+		{"report over 4 MiB", "POST", "/api/report", "Bearer agent-token", "", `{"room":"` + strings.Repeat("x", maxReport) + `"}`, http.StatusRequestEntityTooLarge},
+		{"ack, wrong token", "POST", "/ack", "Bearer x", "", "room=Hall+A&incident=x", http.StatusUnauthorized},
+		{"ack, agent token", "POST", "/ack", "Bearer agent-token", "", "room=Hall+A&incident=x", http.StatusUnauthorized},
+		{"ack, viewer token", "POST", "/ack", "Bearer booth-token", "", "room=Hall+A&incident=x", http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,15 +79,197 @@ func TestAuth(t *testing.T) {
 			if tt.auth != "" {
 				r.Header.Set("Authorization", tt.auth)
 			}
-			if tt.method == "POST" && tt.path == "/ack" {
+			if tt.cookie != "" {
+				r.Header.Set("Cookie", tt.cookie)
+			}
+			switch tt.path {
+			case "/ack":
 				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			case "/api/report":
+				r.Header.Set("Content-Type", "application/json")
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != tt.want {
-				t.Fatalf("%s %s: %d, want %d: %s", tt.method, tt.path, w.Code, tt.want, w.Body)
+				t.Fatalf("%s %s: %d, want %d: %.200s", tt.method, tt.path, w.Code, tt.want, w.Body)
 			}
 		})
+	}
+}
+
+func TestStartTokens(t *testing.T) {
+	tests := []struct {
+		name                        string
+		o                           Options
+		wantErr                     bool
+		wantToken, wantAgentToken   bool
+		printed, notPrinted, inLine []string
+	}{
+		{name: "loopback: none needed", o: Options{Addr: "127.0.0.1:0"}},
+		{name: "off loopback: both generated, distinct", o: Options{Addr: "0.0.0.0:0"}, wantToken: true, wantAgentToken: true},
+		{name: "given on the command line: printed", o: Options{Addr: "0.0.0.0:0", Token: "view-1", AgentToken: "agent-1"},
+			wantToken: true, wantAgentToken: true, printed: []string{"?token=view-1", "--agent-token agent-1"}},
+		{name: "read from files: not printed", o: Options{Addr: "0.0.0.0:0", Token: "view-1", AgentToken: "agent-1", TokenFrom: "/etc/dg/view", AgentTokenFrom: "/etc/dg/agent"},
+			wantToken: true, wantAgentToken: true, notPrinted: []string{"view-1", "agent-1"}, inLine: []string{"/etc/dg/view", "--agent-token-file", "/etc/dg/agent"}},
+		{name: "same token twice", o: Options{Addr: "127.0.0.1:0", Token: "same", AgentToken: "same"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Start(tt.o)
+			if tt.wantErr {
+				if err == nil || !errors.Is(err, ErrSameTokens) {
+					s.Close()
+					t.Fatalf("err %v, want ErrSameTokens", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if (s.Token() != "") != tt.wantToken || (s.AgentToken() != "") != tt.wantAgentToken {
+				t.Fatalf("tokens %q %q", s.Token(), s.AgentToken())
+			}
+			if s.Token() != "" && s.Token() == s.AgentToken() {
+				t.Fatalf("viewer and agent tokens are the same: %q", s.Token())
+			}
+			var sb strings.Builder
+			s.Announce(&sb)
+			out := sb.String()
+			if tt.o.Token == "" && s.Token() != "" && (!strings.Contains(out, "?token="+s.Token()) || !strings.Contains(out, "--agent-token "+s.AgentToken())) {
+				t.Errorf("generated tokens not printed: %s", out)
+			}
+			for _, p := range tt.printed {
+				if !strings.Contains(out, p) {
+					t.Errorf("announcement lacks %q: %s", p, out)
+				}
+			}
+			for _, p := range tt.notPrinted {
+				if strings.Contains(out, p) {
+					t.Errorf("announcement prints %q: %s", p, out)
+				}
+			}
+			for _, p := range tt.inLine {
+				if !strings.Contains(out, p) {
+					t.Errorf("announcement does not say where the token is (%q): %s", p, out)
+				}
+			}
+		})
+	}
+}
+
+// TestCrossSiteReportRefused reproduces the attack on a hub on loopback
+// without tokens (the default): a page the operator visits POSTs a
+// text/plain report, which browsers send cross-site without a preflight,
+// with a new agent id for an existing room — which would wipe the room's
+// open alerts. Every variant must be refused and the alerts stay.
+func TestCrossSiteReportRefused(t *testing.T) {
+	s, err := Start(Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := alertEvent(t, "revenue", "critical", time.Now())
+	honest, _ := json.Marshal(Report{Room: "Hall A", Agent: "a1", HeartbeatMS: 2000, Events: []event.Event{a.WithText(false)}, Open: []event.Event{a.WithText(false)}})
+	post := func(body string, hdr map[string]string) int {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.URL()+"api/report", strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(string(honest), map[string]string{"Content-Type": "application/json"}); code != http.StatusNoContent {
+		t.Fatalf("the agent's own report: %d", code)
+	}
+	wipe := `{"room":"Hall A","agent":"evil","heartbeat_ms":2000,"open":[]}`
+	tests := []struct {
+		name string
+		hdr  map[string]string
+	}{
+		{"text/plain from another site", map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain;charset=UTF-8", "Sec-Fetch-Site": "cross-site"}},
+		{"text/plain from another site, old browser", map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}},
+		{"text/plain, no Origin", map[string]string{"Content-Type": "text/plain"}},
+		{"form from another site", map[string]string{"Origin": "https://evil.example", "Content-Type": "application/x-www-form-urlencoded"}},
+		{"JSON from another site", map[string]string{"Origin": "https://evil.example", "Content-Type": "application/json"}},
+		{"JSON, fetch metadata cross-site", map[string]string{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}},
+		{"DNS-rebound name", map[string]string{"Content-Type": "application/json", "Host": "evil.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", s.URL()+"api/report", strings.NewReader(wipe))
+			for k, v := range tt.hdr {
+				req.Header.Set(k, v)
+			}
+			if h := tt.hdr["Host"]; h != "" {
+				req.Host = h
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				t.Errorf("accepted: %s", resp.Status)
+			}
+			r := roomsOf(s)["Hall A"]
+			if len(r.Alerts) != 1 || r.Alerts[0].Incident != a.Incident {
+				t.Fatalf("the room's alerts after the attempt: %+v", r.Alerts)
+			}
+		})
+	}
+	s.mu.Lock()
+	restarts := s.rooms["Hall A"].restarts
+	s.mu.Unlock()
+	if restarts != 0 {
+		t.Errorf("room saw %d agent restarts, want 0", restarts)
+	}
+}
+
+// TestViewerCannotForgeReport: a phone holding the viewer cookie (and even
+// the viewer token) cannot report, on a real hub with both tokens.
+func TestViewerCannotForgeReport(t *testing.T) {
+	s, err := Start(Options{Addr: "127.0.0.1:0", Token: "viewer-tok", AgentToken: "agent-tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	jar, _ := cookiejar.New(nil)
+	phone := &http.Client{Jar: jar}
+	resp, err := phone.Get(s.URL() + "?token=viewer-tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(jar.Cookies(resp.Request.URL)) != 1 {
+		t.Fatalf("phone opening the page: %s, cookies %v", resp.Status, jar.Cookies(resp.Request.URL))
+	}
+	if c := jar.Cookies(resp.Request.URL)[0]; strings.Contains(c.Value, "viewer-tok") {
+		t.Errorf("cookie holds the token: %q", c.Value)
+	}
+	report := `{"room":"Hall A","agent":"forged","heartbeat_ms":2000,"open":[]}`
+	for _, auth := range []string{"", "Bearer viewer-tok"} {
+		req, _ := http.NewRequest("POST", s.URL()+"api/report", strings.NewReader(report))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := phone.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("phone's report (auth %q): %s, want 401", auth, resp.Status)
+		}
+	}
+	if len(s.State()) != 0 {
+		t.Errorf("forged room shown: %+v", s.State())
 	}
 }
 
@@ -110,9 +306,9 @@ func TestTiles(t *testing.T) {
 		{
 			name: "three rooms report",
 			reports: []Report{
-				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []scanner.Event{}},
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []scanner.Event{}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []event.Event{}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []event.Event{}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want:  map[string]string{"Hall A": StateOK, "Hall B": StateOK, "Hall C": StateOK},
 			order: []string{"Hall A", "Hall B", "Hall C"},
@@ -121,8 +317,8 @@ func TestTiles(t *testing.T) {
 			name:    "alerts sort first, most severe first",
 			advance: time.Second,
 			reports: []Report{
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Events: []scanner.Event{b}, Open: []scanner.Event{b}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []scanner.Event{a}, Open: []scanner.Event{a}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Events: []event.Event{b}, Open: []event.Event{b}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []event.Event{a}, Open: []event.Event{a}},
 			},
 			want:  map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateAlert},
 			order: []string{"Hall C", "Hall B", "Hall A"},
@@ -131,8 +327,8 @@ func TestTiles(t *testing.T) {
 			name:    "missed heartbeats: offline, after alerts",
 			advance: 7 * time.Second, // 8 s since Hall A's report: over 3 heartbeats + 1 s
 			reports: []Report{
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []scanner.Event{b}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []scanner.Event{clearEvent(a, clk.Now())}, Open: []scanner.Event{}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []event.Event{b}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []event.Event{clearEvent(a, clk.Now())}, Open: []event.Event{}},
 			},
 			want:  map[string]string{"Hall A": StateOffline, "Hall B": StateAlert, "Hall C": StateOK},
 			order: []string{"Hall B", "Hall A", "Hall C"},
@@ -140,21 +336,21 @@ func TestTiles(t *testing.T) {
 		{
 			name: "reconnect: back to ok",
 			reports: []Report{
-				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateOK},
 		},
 		{
 			name: "agent stops: offline at once",
 			reports: []Report{
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []scanner.Event{}, Bye: true},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []event.Event{}, Bye: true},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateOffline},
 		},
 		{
 			name: "agent restarts: the old process's incidents go",
 			reports: []Report{
-				{Room: "Hall B", Agent: "b2", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall B", Agent: "b2", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateOK, "Hall C": StateOffline},
 		},
@@ -187,14 +383,14 @@ func TestTiles(t *testing.T) {
 func TestAckSurvivesHeartbeats(t *testing.T) {
 	s := New(Options{})
 	a := alertEvent(t, "revenue", "high", time.Now())
-	s.Apply(Report{Room: "Hall A", Agent: "a", Events: []scanner.Event{a}, Open: []scanner.Event{a}})
+	s.Apply(Report{Room: "Hall A", Agent: "a", Events: []event.Event{a}, Open: []event.Event{a}})
 	if !s.Ack("Hall A", a.Incident) {
 		t.Fatal("ack refused")
 	}
 	if s.Ack("Hall B", a.Incident) || s.Ack("Hall A", "nope") {
 		t.Fatal("ack of an unknown room or incident accepted")
 	}
-	s.Apply(Report{Room: "Hall A", Agent: "a", Open: []scanner.Event{a}})
+	s.Apply(Report{Room: "Hall A", Agent: "a", Open: []event.Event{a}})
 	if r := roomsOf(s)["Hall A"]; len(r.Alerts) != 1 || !r.Alerts[0].Acked {
 		t.Fatalf("after a heartbeat: %+v", r)
 	}
@@ -238,14 +434,14 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 	sw := &hubSwitch{}
-	sw.cur.Store(New(Options{Token: "tok"}))
+	sw.cur.Store(New(Options{Token: "view", AgentToken: "tok"}))
 	sw.down.Store(true)
 	var warnings []string
 	var wmu sync.Mutex
 	c := newClient(sw, "Hall A", 3)
 	c.Warn = func(s string) { wmu.Lock(); warnings = append(warnings, s); wmu.Unlock() }
 	now := time.Now()
-	var alerts []scanner.Event
+	var alerts []event.Event
 	for i, rule := range []string{"r1", "r2", "r3", "r4", "r5"} {
 		a := alertEvent(t, rule, "high", now.Add(time.Duration(i)*time.Second))
 		alerts = append(alerts, a)
@@ -262,9 +458,19 @@ func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 	if r.Dropped != 2 {
 		t.Errorf("hub shows %d dropped, want 2", r.Dropped)
 	}
-	// All five are open on the agent: the snapshot brings even the dropped ones.
-	if len(r.Alerts) != 5 {
-		t.Errorf("hub shows %d alerts, want 5", len(r.Alerts))
+	// All five are open on the agent: the snapshot brings even the dropped
+	// ones, each as the incident the agent raised.
+	var want, got []string
+	for _, a := range alerts {
+		want = append(want, a.Incident+"/"+a.Rule)
+	}
+	for _, a := range r.Alerts {
+		got = append(got, a.Incident+"/"+a.Rule)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("hub shows alerts %v, want the five emitted %v", got, want)
 	}
 	// The delivered events are the newest three, in order.
 	var log []string
@@ -277,7 +483,7 @@ func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 		t.Errorf("events delivered %v, want r3,r4,r5", log)
 	}
 	for _, a := range r.Alerts {
-		if a.Text != scanner.Mask(secret) {
+		if a.Text != event.Mask(secret) {
 			t.Errorf("text sent to the hub: %q, want it masked", a.Text)
 		}
 	}
@@ -296,7 +502,7 @@ func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 
 func TestHubRestartRebuildsView(t *testing.T) {
 	sw := &hubSwitch{}
-	sw.cur.Store(New(Options{Token: "tok"}))
+	sw.cur.Store(New(Options{Token: "view", AgentToken: "tok"}))
 	a := newClient(sw, "Hall A", 100)
 	b := newClient(sw, "Hall B", 100)
 	defer a.Close()
@@ -309,7 +515,7 @@ func TestHubRestartRebuildsView(t *testing.T) {
 		return len(r["Hall A"].Alerts) == 1 && r["Hall B"].State == StateOK
 	})
 	// The hub restarts with nothing; the agents' next heartbeats rebuild it.
-	sw.cur.Store(New(Options{Token: "tok"}))
+	sw.cur.Store(New(Options{Token: "view", AgentToken: "tok"}))
 	waitFor(t, "restarted hub rebuilt", func() bool {
 		r := roomsOf(sw.cur.Load())
 		return len(r["Hall A"].Alerts) == 1 && r["Hall A"].Alerts[0].Incident == al.Incident && r["Hall B"].State == StateOK
@@ -320,14 +526,14 @@ func TestHubRestartRebuildsView(t *testing.T) {
 
 func TestClientRefusedToken(t *testing.T) {
 	sw := &hubSwitch{}
-	sw.cur.Store(New(Options{Addr: ":8766", Token: "right"}))
+	sw.cur.Store(New(Options{Addr: ":8766", Token: "view", AgentToken: "right"}))
 	c := newClient(sw, "Hall A", 10)
 	c.Token = "wrong"
 	got := make(chan string, 10)
 	c.Warn = func(s string) { got <- s }
 	c.Start()
 	defer c.Close()
-	if w := <-got; !strings.Contains(w, "refuses the token") {
+	if w := <-got; !strings.Contains(w, "refuses the agent token") {
 		t.Fatalf("warning %q", w)
 	}
 }
@@ -358,8 +564,9 @@ func TestStateJSONMasked(t *testing.T) {
 	defer c.cancel()
 	a := alertEvent(t, "revenue", "critical", time.Now())
 	// What the client would send, through JSON as on the wire.
-	body, _ := json.Marshal(Report{Room: "Hall A", Agent: "x", Events: []scanner.Event{a.WithText(false)}, Open: []scanner.Event{a.WithText(false)}})
+	body, _ := json.Marshal(Report{Room: "Hall A", Agent: "x", Events: []event.Event{a.WithText(false)}, Open: []event.Event{a.WithText(false)}})
 	r := httptest.NewRequest("POST", "http://127.0.0.1:8766/api/report", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, r)
 	if w.Code != http.StatusNoContent {
@@ -371,5 +578,32 @@ func TestStateJSONMasked(t *testing.T) {
 		if strings.Contains(w.Body.String(), secret) || !strings.Contains(w.Body.String(), "revenue") {
 			t.Errorf("%s: unmasked text or no alert: %s", p, w.Body)
 		}
+	}
+}
+
+// A hub still unreachable at shutdown: the agent says how many events did
+// not reach it, and shuts down cleanly (no error, so watch exits 0).
+func TestClientCloseWithHubDown(t *testing.T) {
+	sw := &hubSwitch{}
+	sw.cur.Store(New(Options{Token: "tok"}))
+	sw.down.Store(true)
+	var warnings []string
+	var wmu sync.Mutex
+	c := newClient(sw, "Hall B", 10)
+	c.Warn = func(s string) { wmu.Lock(); warnings = append(warnings, s); wmu.Unlock() }
+	now := time.Now()
+	c.Emit(alertEvent(t, "r1", "high", now))
+	c.Emit(alertEvent(t, "r2", "high", now.Add(time.Second)))
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v, want nil (undelivered events are a warning)", err)
+	}
+	wmu.Lock()
+	defer wmu.Unlock()
+	last := ""
+	if len(warnings) > 0 {
+		last = warnings[len(warnings)-1]
+	}
+	if !strings.Contains(last, "2 events undelivered") {
+		t.Errorf("warnings %q: want the last to count 2 undelivered events", warnings)
 	}
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +16,11 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	var rep Report
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxReport))
 	if err := dec.Decode(&rep); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, fmt.Sprintf("demoguard hub: report over %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+			return
+		}
 		http.Error(w, "demoguard hub: bad report: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -49,6 +55,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	if !web.SameOrigin(r) {
 		http.Error(w, "demoguard hub: cross-site request refused", http.StatusForbidden)
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		web.FormError(w, err)
 		return
 	}
 	room, id := r.FormValue("room"), r.FormValue("incident")
@@ -155,7 +165,7 @@ var tmpl = template.Must(template.New("hub").Funcs(web.Funcs).Funcs(template.Fun
 {{- if .Offline}} · <strong class="offl">{{.Offline}} offline</strong>{{end}}
 {{- if and (not .Alerts) (not .Offline) .Tiles}} · all clear{{end}}</p>
 {{- if not .Tiles}}
-<p class="empty dim">No agent has reported yet. Start one with <code>demoguard watch --hub URL --room "Hall A" --token TOKEN</code>.</p>
+<p class="empty dim">No agent has reported yet. Start one with <code>demoguard watch --hub URL --room "Hall A" --agent-token-file FILE</code> (the agent token, not the one for this page).</p>
 {{- end}}
 <div class="tiles">
 {{- range .Tiles}}{{$room := .Room}}
@@ -261,7 +271,10 @@ function scan(){
 ` + web.ControlsJS + `scan(); tick();
 var es = new EventSource("events");
 es.addEventListener("clock", function(e){ offset = Number(e.data) - Date.now(); alive(); tick(); });
-es.addEventListener("rooms", function(e){ $("#rooms").innerHTML = e.data; scan(); tick(); alive(); });
+// Heartbeats resend the rooms several times a second: replace the tiles only
+// when they changed, or a button would be swapped out under the pointer.
+var shown = null;
+es.addEventListener("rooms", function(e){ if (e.data !== shown) { shown = e.data; $("#rooms").innerHTML = e.data; scan(); } tick(); alive(); });
 es.onopen = alive;
 es.onerror = function(){ conn(false); };
 setInterval(function(){ tick(); if (Date.now() - last > 4000) conn(false); }, 250);

@@ -8,6 +8,8 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -404,5 +406,38 @@ func TestSegmentNormalisesPolarity(t *testing.T) {
 	card, slide := seg.unit[60*seg.w+1500], seg.unit[600*seg.w+600]
 	if card == slide {
 		t.Errorf("card and slide in the same unit %d", card)
+	}
+}
+
+// TestWorkerEnvironmentHasNoSecrets: a worker process is started without
+// the agent's tokens and secrets (read from /proc, so Linux only).
+func TestWorkerEnvironmentHasNoSecrets(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/PID/environ")
+	}
+	t.Setenv("DEMOGUARD_TOKEN", "page-token-1")
+	t.Setenv("DEMOGUARD_WEBHOOK_SECRET", "webhook-secret-1")
+	t.Setenv("DEMOGUARD_OBS_PASSWORD", "obs-password-1")
+	e, err := New(Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pids := e.WorkerPIDs()
+	if len(pids) != 1 {
+		t.Fatalf("workers %v, want 1", pids)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Split(string(b), "\x00")
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "DEMOGUARD_TOKEN=") || strings.HasPrefix(kv, "DEMOGUARD_WEBHOOK_SECRET=") || strings.HasPrefix(kv, "DEMOGUARD_OBS_PASSWORD=") {
+			t.Errorf("worker environment has %s", kv)
+		}
+	}
+	if !slices.Contains(env, "OMP_THREAD_LIMIT=1") {
+		t.Errorf("worker environment lacks OMP_THREAD_LIMIT=1")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/demoguard/demoguard/scanner/internal/childenv"
 )
 
 // helloTimeout bounds how long a new worker may take to load its model. A
@@ -114,7 +116,8 @@ func (p *pool) spawn() (*worker, error) {
 	cmd.Args = []string{p.exe, "ocr-worker"}
 	// OMP_THREAD_LIMIT must be in the environment before libgomp initialises:
 	// OpenMP threads make Tesseract slower, parallelism comes from workers.
-	cmd.Env = append(os.Environ(), envWorker+"=1", "OMP_THREAD_LIMIT=1",
+	// A worker needs no token or secret of the agent's (childenv).
+	cmd.Env = childenv.Environ(envWorker+"=1", "OMP_THREAD_LIMIT=1",
 		envLang+"="+p.lang, envTessdata+"="+p.tessdata)
 	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3, fd 4
 	stderr := &tailBuffer{max: 4 << 10}
@@ -345,26 +348,40 @@ func (p *pool) workerPIDs() []int {
 	return out
 }
 
-// tailBuffer keeps the last max bytes written: enough of a worker's stderr
-// to explain a crash without growing with Tesseract's warnings.
+// tailBuffer keeps the first and the last max/2 bytes written: a crash
+// explains itself at the start (the signal and the C frame of a cgo crash)
+// and at the end (the goroutine that was running), while Tesseract's
+// warnings in between must not grow the buffer.
 type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+	mu      sync.Mutex
+	max     int
+	head, b []byte
+	skipped int
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	n := len(p)
+	if room := t.max/2 - len(t.head); room > 0 {
+		k := min(room, len(p))
+		t.head = append(t.head, p[:k]...)
+		p = p[k:]
 	}
-	return len(p), nil
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max/2 {
+		drop := len(t.b) - t.max/2
+		t.skipped += drop
+		t.b = append(t.b[:0], t.b[drop:]...)
+	}
+	return n, nil
 }
 
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return string(t.b)
+	if t.skipped == 0 {
+		return string(t.head) + string(t.b)
+	}
+	return fmt.Sprintf("%s\n[… %d bytes …]\n%s", t.head, t.skipped, t.b)
 }

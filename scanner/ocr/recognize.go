@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 )
 
 const (
@@ -21,8 +22,14 @@ const (
 	// while a big screen still splits into several calls per worker. Costs
 	// are in pieceCost units.
 	maxCanvasArea = 4_000_000 // memory bound per call
-	maxCanvasCost = 40_000    // ~ a third of a dense 1080p spreadsheet
-	minSplitCost  = 8_000     // ~ 10 lines of text: a notification stays whole
+	// maxCanvasSide bounds a canvas's height and width. Tesseract cannot
+	// handle an image side over 32767 px: Recognize fails, and gosseract
+	// then dereferences a null result iterator and the worker dies. A
+	// spreadsheet's 600 row numbers, each a narrow piece, once stacked into
+	// a 112×59867 canvas within the area bound.
+	maxCanvasSide = 16_000
+	maxCanvasCost = 40_000 // ~ a third of a dense 1080p spreadsheet
+	minSplitCost  = 8_000  // ~ 10 lines of text: a notification stays whole
 	canvasMargin  = 12
 	// PSM 6 (one uniform block) for canvases: the layout is already known,
 	// pieces are separated by white gaps and scaled to one text height, so
@@ -144,20 +151,7 @@ func mergeOverlapping(rects []image.Rectangle, bounds image.Rectangle) []image.R
 		}
 		out = append(out, r)
 	}
-	for merged := true; merged; {
-		merged = false
-		for i := 0; i < len(out) && !merged; i++ {
-			for j := i + 1; j < len(out); j++ {
-				if out[i].Overlaps(out[j]) {
-					out[i] = out[i].Union(out[j])
-					out = append(out[:j], out[j+1:]...)
-					merged = true
-					break
-				}
-			}
-		}
-	}
-	return out
+	return geom.Merge(out, 0)
 }
 
 // prepare segments one region and returns its text pieces.
@@ -214,6 +208,10 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 			}
 		}
 		bs := blobs(g)
+		col := func(x, y int) [3]int {
+			i := 4 * ((crop.Min.Y+y)*f.w + crop.Min.X + x)
+			return [3]int{int(f.pix[i]), int(f.pix[i+1]), int(f.pix[i+2])}
+		}
 		if r != img.Bounds() {
 			// Only a requested region has edges that cut through things.
 			eraseEdgeSolids(g, bs, inner.Sub(crop.Min))
@@ -222,7 +220,10 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 		if gh == 0 {
 			continue
 		}
+		// Rules first: a selection frame or grid line is long strong ink
+		// that would otherwise pass for the text colour.
 		eraseRules(g, gh)
+		eraseDecorations(g, col, gh)
 		c := &cutter{g: g, colGap: max(2*gh, 8), paraGap: max(gh*6/5, 6), newBlock: newBlock}
 		c.cut(image.Rect(0, 0, g.w, g.h), newBlock(), 0)
 		pad := max(2, gh/3)
@@ -249,7 +250,8 @@ func prepare(img image.Image, r image.Rectangle, newBlock func() int) []*piece {
 					return
 				}
 			}
-			s := scaleFor(lg)
+			// A very wide line (a 9000 px image) must still fit a canvas.
+			s := min(scaleFor(lg), float64(maxCanvasSide-2*canvasMargin)/float64(sub.w))
 			made[i] = &piece{
 				img:        resize(sub, s),
 				src:        lr.Add(crop.Min).Add(outer.Min),
@@ -397,17 +399,19 @@ func pack(pieces []*piece, workers int) []*canvas {
 	target := (total + k - 1) / k
 	var out []*canvas
 	cur := &canvas{}
-	cost, area := 0, 0
+	cost, area, height := 0, 0, 0
 	for _, p := range byWidth {
 		c := pieceCost(p)
 		a := (p.img.w + 2*canvasMargin) * (p.img.h + gap(p))
-		if len(cur.pieces) > 0 && (cost+c > target && len(out) < k-1 || area+a > maxCanvasArea) {
+		tall := height + p.img.h + gap(p) + 2*canvasMargin
+		if len(cur.pieces) > 0 && (cost+c > target && len(out) < k-1 || area+a > maxCanvasArea || tall > maxCanvasSide) {
 			out = append(out, cur)
-			cur, cost, area = &canvas{}, 0, 0
+			cur, cost, area, height = &canvas{}, 0, 0, 0
 		}
 		cur.pieces = append(cur.pieces, p)
 		cost += c
 		area += a
+		height += p.img.h + gap(p)
 	}
 	out = append(out, cur)
 	for _, c := range out {

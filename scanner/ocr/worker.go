@@ -113,9 +113,17 @@ func newTessClient(lang, tessdata string) (*tessClient, error) {
 	return tc, nil
 }
 
+// tessMaxSide is the largest image side Tesseract accepts.
+const tessMaxSide = 32767
+
 func (t *tessClient) recognize(req *request) ([]wordBox, error) {
 	if req.W <= 0 || req.H <= 0 || len(req.Pix) != req.W*req.H {
 		return nil, fmt.Errorf("bad request image %dx%d with %d bytes", req.W, req.H, len(req.Pix))
+	}
+	if req.W > tessMaxSide || req.H > tessMaxSide {
+		// Tesseract fails such an image and gosseract then crashes on the
+		// missing result: refuse it here, as an error the caller can report.
+		return nil, fmt.Errorf("request image %dx%d exceeds Tesseract's %d px limit", req.W, req.H, tessMaxSide)
 	}
 	hdr := "P5\n" + strconv.Itoa(req.W) + " " + strconv.Itoa(req.H) + "\n255\n"
 	buf := make([]byte, 0, len(hdr)+len(req.Pix))

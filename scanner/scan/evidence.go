@@ -76,15 +76,15 @@ func WriteEvidence(dir, name string, img image.Image, findings []Finding) (strin
 		if err := png.Encode(f, out); err != nil {
 			f.Close()
 			os.Remove(p)
-			return "", fmt.Errorf("write %s: %w", p, err)
+			return "", fmt.Errorf("write %s: %w", printable(p), err)
 		}
 		if err := f.Close(); err != nil {
 			os.Remove(p)
-			return "", fmt.Errorf("write %s: %w", p, err)
+			return "", fmt.Errorf("write %s: %w", printable(p), err)
 		}
 		return p, nil
 	}
-	return "", fmt.Errorf("%s and 999 numbered variants exist in %s", name, dir)
+	return "", fmt.Errorf("%s and 999 numbered variants exist in %s", name, printable(dir))
 }
 
 // severityColor makes the outline say how bad a finding is at a glance.

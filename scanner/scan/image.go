@@ -74,8 +74,15 @@ func decodeLimited(r io.ReadSeeker, maxPixels int64) (image.Image, error) {
 		return nil, decodeError(format, err)
 	}
 	// The decoders allocate from the header; a lying header cannot get past
-	// the check above, but the decoded size is what OCR will see.
-	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+	// the check above, but the decoded size is what OCR will see. A GIF is
+	// its first frame only (image/gif stops reading there, so the frames
+	// after it cost nothing), which may be smaller than the logical screen
+	// the header gives and placed anywhere on it.
+	b := img.Bounds()
+	if format == "gif" && b.In(image.Rect(0, 0, cfg.Width, cfg.Height)) && !b.Empty() {
+		return img, nil
+	}
+	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, fmt.Errorf("%s image: decoded size %dx%d differs from header %dx%d", format, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	return img, nil

@@ -137,11 +137,11 @@ func (c *collector) walk(dir string, fi fs.FileInfo, ancestors []fileID) {
 		if prev, seen := c.visited[id]; seen {
 			for _, a := range ancestors {
 				if a == id {
-					c.fail(dir, fmt.Errorf("directory loop through symlinks (leads back to %s)", prev))
+					c.fail(dir, fmt.Errorf("directory loop through symlinks (leads back to %s)", printable(prev)))
 					return
 				}
 			}
-			c.s.opt.Note(fmt.Sprintf("skipping %s: same directory as %s, already scanned", dir, prev))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: same directory as %s, already scanned", printable(dir), printable(prev)))
 			return
 		}
 		c.visited[id] = dir
@@ -166,7 +166,7 @@ func (c *collector) walk(dir string, fi fs.FileInfo, ancestors []fileID) {
 		case fi.IsDir():
 			c.walk(p, fi, ancestors)
 		case !scanExts[strings.ToLower(filepath.Ext(p))]:
-			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF or office document", p))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF or office document", printable(p)))
 		default:
 			c.addFile(p, fi, false)
 		}
@@ -182,13 +182,13 @@ func (c *collector) addFile(p string, fi fs.FileInfo, explicit bool) {
 		if explicit {
 			c.fail(p, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
 		} else {
-			c.s.opt.Note(fmt.Sprintf("skipping %s: not a regular file", p))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: not a regular file", printable(p)))
 		}
 		return
 	}
 	if id, ok := idOf(p, fi); ok {
 		if prev, seen := c.visited[id]; seen {
-			c.s.opt.Note(fmt.Sprintf("skipping %s: same file as %s, already scanned", p, prev))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: same file as %s, already scanned", printable(p), printable(prev)))
 			return
 		}
 		c.visited[id] = p

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // PDFInput is a PDF file on disk or in memory (from stdin).
@@ -21,8 +22,8 @@ type PDFInput struct {
 	Data []byte
 }
 
-// PageSize is a PDF page's size in points (1/72 inch), rotation applied or
-// not: only the area matters here.
+// PageSize is the size in points (1/72 inch) of a PDF page as a viewer shows
+// it: its CropBox (which defaults to the MediaBox), rotation applied.
 type PageSize struct{ W, H float64 }
 
 // PDFRenderer lists and rasterises PDF pages. Poppler is the real one.
@@ -30,9 +31,19 @@ type PDFRenderer interface {
 	// Pages returns the size of every page; more than maxPages pages is an
 	// error (without listing them).
 	Pages(ctx context.Context, in PDFInput, maxPages int) ([]PageSize, error)
-	// Render rasterises page (0-based) at dpi and refuses it if it would
-	// have more than maxPixels pixels.
+	// Render rasterises page (0-based) at dpi, as a viewer shows it (the
+	// CropBox), and refuses it if it would have more than maxPixels pixels.
+	// Anything the renderer reports as not drawn is an error: a page it
+	// could not draw must never be OCRed and called clean.
 	Render(ctx context.Context, in PDFInput, page, dpi int, maxPixels int64) (image.Image, error)
+}
+
+// PDFTextCounter is an optional PDFRenderer method: the number of words with
+// a letter or digit in the text objects of a page's visible area. The
+// scanner asks it only when OCR read nothing on a page, to tell a blank
+// page from one it failed to read.
+type PDFTextCounter interface {
+	CountWords(ctx context.Context, in PDFInput, page int) (int, error)
 }
 
 // Timeouts for the poppler tools, so that a pathological PDF cannot hang a
@@ -63,6 +74,7 @@ func (Poppler) Pages(ctx context.Context, in PDFInput, maxPages int) ([]PageSize
 func parsePDFInfo(out []byte, maxPages int) ([]PageSize, error) {
 	total := -1
 	var sizes []PageSize
+	rots := map[int]int{}
 	for _, line := range strings.Split(string(out), "\n") {
 		if v, ok := strings.CutPrefix(line, "Pages:"); ok {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -74,6 +86,16 @@ func parsePDFInfo(out []byte, maxPages int) ([]PageSize, error) {
 		}
 		rest, ok := strings.CutPrefix(line, "Page ")
 		if !ok {
+			continue
+		}
+		if num, rot, ok := strings.Cut(rest, " rot:"); ok {
+			// pdftoppm turns the page as a viewer does: 90 and 270 swap
+			// width and height.
+			n, err1 := strconv.Atoi(strings.TrimSpace(num))
+			r, err2 := strconv.Atoi(strings.TrimSpace(rot))
+			if err1 == nil && err2 == nil {
+				rots[n] = r
+			}
 			continue
 		}
 		_, dims, ok := strings.Cut(rest, " size:")
@@ -99,6 +121,11 @@ func parsePDFInfo(out []byte, maxPages int) ([]PageSize, error) {
 	case len(sizes) != total:
 		return nil, fmt.Errorf("pdfinfo: %d pages but %d page sizes", total, len(sizes))
 	}
+	for i := range sizes {
+		if r := ((rots[i+1] % 360) + 360) % 360; r == 90 || r == 270 {
+			sizes[i].W, sizes[i].H = sizes[i].H, sizes[i].W
+		}
+	}
 	return sizes, nil
 }
 
@@ -106,7 +133,10 @@ func (Poppler) Render(ctx context.Context, in PDFInput, page, dpi int, maxPixels
 	ctx, cancel := context.WithTimeout(ctx, pdfRenderTimeout)
 	defer cancel()
 	n := strconv.Itoa(page + 1)
-	args := []string{"-r", strconv.Itoa(dpi), "-f", n, "-l", n, "-singlefile"}
+	// -cropbox: render what a viewer shows (and what pdfinfo's page size
+	// describes). Without it pdftoppm renders the MediaBox, which may be
+	// vastly bigger than the visible page.
+	args := []string{"-cropbox", "-r", strconv.Itoa(dpi), "-f", n, "-l", n, "-singlefile"}
 	cmd, stderr := popplerCmd(ctx, "pdftoppm", in, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -130,7 +160,79 @@ func (Poppler) Render(ctx context.Context, in PDFInput, page, dpi int, maxPixels
 	if werr != nil {
 		return nil, popplerError("pdftoppm", werr, stderr)
 	}
+	// pdftoppm exits 0 after failures that leave the page undrawn (a failed
+	// allocation gives a 1x1 image and "Bogus memory allocation size").
+	if msg := renderFailure(stderr.String()); msg != "" {
+		return nil, fmt.Errorf("pdftoppm: %s", msg)
+	}
 	return img, nil
+}
+
+// renderFailure returns the first line of poppler's stderr that says
+// something was not drawn, "" if none does. Poppler prefixes messages with
+// a category; "Syntax Warning" and "Syntax Error" are about the file's
+// structure, which it repairs (real decks are full of them), and "Config
+// Error" about its own installation. Everything else — unprefixed
+// messages such as "Bogus memory allocation size" or "Out of memory",
+// "Internal Error", "I/O Error", "Permission Error", "Unimplemented Feature"
+// — means part of the page may be missing, so the page is not scanned
+// rather than called clean. The size and text checks catch what slips by.
+func renderFailure(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "Syntax Warning") || strings.HasPrefix(l, "Syntax Error") || strings.HasPrefix(l, "Config Error") {
+			continue
+		}
+		if len(l) > 200 {
+			l = l[:200] + "…"
+		}
+		return l
+	}
+	return ""
+}
+
+// CountWords runs pdftotext over the page's CropBox and counts the words
+// that have a letter or a digit (a lone bullet or dash is not text).
+func (Poppler) CountWords(ctx context.Context, in PDFInput, page int) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, pdfInfoTimeout)
+	defer cancel()
+	n := strconv.Itoa(page + 1)
+	// The output is only counted: 4 MB is far more than enough to see that
+	// there is text, and bounds memory on a page of a million words.
+	cmd, stderr := popplerCmd(ctx, "pdftotext", in, "-q", "-cropbox", "-bbox", "-f", n, "-l", n)
+	cmd.Args = append(cmd.Args, "-") // the output file follows the PDF
+	var out bytes.Buffer
+	cmd.Stdout = &limitedBuffer{buf: &out, max: 4 << 20}
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return 0, toolError("pdftotext", err)
+		}
+		return 0, popplerError("pdftotext", err, stderr)
+	}
+	return countBBoxWords(out.Bytes()), nil
+}
+
+// countBBoxWords counts <word …>text</word> elements of pdftotext -bbox
+// output whose text has a letter or digit.
+func countBBoxWords(out []byte) int {
+	count := 0
+	for {
+		i := bytes.Index(out, []byte("<word "))
+		if i < 0 {
+			return count
+		}
+		out = out[i:]
+		gt := bytes.IndexByte(out, '>')
+		end := bytes.Index(out, []byte("</word>"))
+		if gt < 0 || end < gt {
+			return count
+		}
+		if bytes.IndexFunc(out[gt+1:end], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			count++
+		}
+		out = out[end:]
+	}
 }
 
 // renderPDFPage checks the page size from pdfinfo against the pixel limit
@@ -144,8 +246,30 @@ func (s *Scanner) renderPDFPage(ctx context.Context, src *source, page int) (ima
 			return nil, fmt.Errorf("page of %.0fx%.0f pt at %d dpi: %w", ps.W, ps.H, s.opt.PDFDPI, err)
 		}
 	}
-	return s.opt.PDF.Render(ctx, src.pdfInput(), page, s.opt.PDFDPI, s.opt.MaxPixels)
+	img, err := s.opt.PDF.Render(ctx, src.pdfInput(), page, s.opt.PDFDPI, s.opt.MaxPixels)
+	if err != nil {
+		return nil, err
+	}
+	// A renderer that hands back less than the page (a 1x1 image after a
+	// failed allocation, a strip of a page) must not get the page called
+	// clean: the image must be the size asked for, within rounding.
+	if page < len(src.sizes) {
+		ps := src.sizes[page]
+		w, h := ptToPx(ps.W, s.opt.PDFDPI), ptToPx(ps.H, s.opt.PDFDPI)
+		if b := img.Bounds(); !near(b.Dx(), w) || !near(b.Dy(), h) {
+			return nil, fmt.Errorf("%w: rendered %dx%d px, want %dx%d for a %.0fx%.0f pt page at %d dpi",
+				ErrIncomplete, b.Dx(), b.Dy(), w, h, ps.W, ps.H, s.opt.PDFDPI)
+		}
+	}
+	return img, nil
 }
+
+// ErrIncomplete is wrapped by errors for pages that were read only in part
+// or not at all although the reader claimed success.
+var ErrIncomplete = errors.New("page not read in full")
+
+// near allows the renderer's own rounding of a page size in pixels.
+func near(got, want int) bool { return got >= want-2 && got <= want+2 }
 
 // ptToPx is the pixel size pdftoppm gives a length in points (it rounds up).
 func ptToPx(pt float64, dpi int) int {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/office"
@@ -125,8 +126,15 @@ func marshal(v any) ([]byte, error) {
 }
 
 // printable quotes a name for the terminal if it contains anything that
-// could move the cursor or hide text (file names and OCR text are input).
+// could move the cursor, hide text or start a new line (file names and OCR
+// text are input): a name must not forge an "error:" line or send escape
+// sequences. Invalid UTF-8 is quoted too, since a stray byte such as 0x9b
+// is a control sequence introducer to some terminals. Plain names stay as
+// they are, as in git and ls.
 func printable(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) {
 			return strconv.Quote(s)

@@ -37,6 +37,11 @@ const (
 	DefaultMaxPixels = 100_000_000 // 100 MP: a 400 MB RGBA buffer; no screen or slide comes close
 	DefaultMaxPages  = 2000
 	DefaultMaxStdin  = 256 << 20
+	// DefaultMaxInFlightPixels bounds the weight of the pages decoded and
+	// OCRed at once (see memory.go), in RGBA pixels: 200 M is 800 MB. A
+	// 100 MP page weighs 148 M (its pixels and one band's analysis), a 4K
+	// screen 33 M.
+	DefaultMaxInFlightPixels = 200_000_000
 )
 
 // Options configures a Scanner. Recognizer and Matcher are required.
@@ -60,6 +65,11 @@ type Options struct {
 	// match). The recognizer parallelises within a page; two pages in flight
 	// keep its workers busy while the next page is being decoded.
 	Parallel int
+	// MaxInFlightPixels bounds the weight of the pages in flight together
+	// (a page's pixels plus three times the pixels OCR analyses at once:
+	// its peak memory in 4-byte units), which bounds memory: a page waits
+	// until it fits, and one heavier than the bound runs alone.
+	MaxInFlightPixels int64
 
 	// Stdin is read for the path "-"; at most MaxStdin bytes.
 	Stdin    io.Reader
@@ -113,7 +123,9 @@ type Error struct {
 	Err    error
 }
 
-func (e Error) Error() string { return e.Source + ": " + e.Err.Error() }
+// Error names the source quoted when it has characters a terminal would act
+// on (see printable).
+func (e Error) Error() string { return printable(e.Source) + ": " + e.Err.Error() }
 
 // Result is what Run returns. Scanned counts sources read and OCRed without
 // error (a PDF with a failed page is not counted); Pages counts the pages
@@ -129,7 +141,8 @@ type Result struct {
 
 // Scanner scans paths with one configuration.
 type Scanner struct {
-	opt Options
+	opt    Options
+	budget *pixelBudget
 }
 
 // New checks the options and fills in defaults.
@@ -155,6 +168,9 @@ func New(opt Options) (*Scanner, error) {
 	if opt.Parallel <= 0 {
 		opt.Parallel = min(2, runtime.NumCPU())
 	}
+	if opt.MaxInFlightPixels <= 0 {
+		opt.MaxInFlightPixels = DefaultMaxInFlightPixels
+	}
 	if opt.MaxStdin <= 0 {
 		opt.MaxStdin = DefaultMaxStdin
 	}
@@ -169,8 +185,30 @@ func New(opt Options) (*Scanner, error) {
 		note := opt.Note
 		opt.Note = func(m string) { mu.Lock(); defer mu.Unlock(); note(m) }
 	}
-	return &Scanner{opt: opt}, nil
+	return &Scanner{opt: opt, budget: newPixelBudget(opt.MaxInFlightPixels)}, nil
 }
+
+// MemoryTarget is what the scan process should need at most, in bytes: the
+// pages in flight by their weights — 4 bytes per unit of the in-flight
+// budget, or of the heaviest page the pixel limit lets in if that is more
+// (it runs alone) — plus ProcessBase. The scan command gives it to the
+// garbage collector as its soft limit.
+func (s *Scanner) MemoryTarget() int64 {
+	heaviest := s.opt.MaxPixels + 3*maxAnalysed
+	if s.opt.EvidenceDir != "" {
+		heaviest += s.opt.MaxPixels // the evidence copy
+	}
+	return 4*max(s.opt.MaxInFlightPixels, heaviest) + ProcessBase
+}
+
+// MemoryBound is the peak resident memory the scan process stays within:
+// MemoryTarget and an eighth more, because the collector's limit is soft
+// (it may overshoot a little) and not all memory is the Go heap.
+func (s *Scanner) MemoryBound() int64 { return s.MemoryTarget() * 9 / 8 }
+
+// ProcessBase is what a scan process needs besides its pages: runtime,
+// rules, OCR client buffers (measured about 45 MB; doubled for headroom).
+const ProcessBase = 96 << 20
 
 // MinConf is the confidence floor in force.
 func (s *Scanner) MinConf() float64 { return s.opt.MinConf }
@@ -299,13 +337,30 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 	if job.src.kind == kindOffice {
 		return s.scanOffice(ctx, job)
 	}
+	weight := s.pageWeightOf(job.src, job.page)
+	held, err := s.budget.acquire(ctx, weight)
+	if err != nil {
+		return pageResult{err: err}
+	}
+	defer func() {
+		if weight > bandPixels {
+			// A big page's pixels are garbage now: collect them before the
+			// page let in by this release decodes as much again.
+			runtime.GC()
+		}
+		s.budget.release(held)
+	}()
 	img, err := s.loadPage(ctx, job.src, job.page)
 	if err != nil {
 		return pageResult{err: err}
 	}
-	lines, err := s.opt.Recognizer.Recognize(ctx, img)
+	img = forOCR(img)
+	lines, err := s.recognize(ctx, img)
 	if err != nil {
 		return pageResult{err: fmt.Errorf("ocr: %w", err)}
+	}
+	if err := s.crossCheck(ctx, job, lines); err != nil {
+		return pageResult{err: err}
 	}
 	r := pageResult{ocrOK: true}
 	for _, f := range s.opt.Matcher.Match(lines) {
@@ -324,9 +379,33 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 			return r
 		}
 		r.evidence = path
-		s.opt.Note("evidence written: " + path)
+		s.opt.Note("evidence written: " + printable(path))
 	}
 	return r
+}
+
+// crossCheck refuses to call a PDF page clean when OCR read nothing from it
+// but the page has text objects: the rendering or the OCR failed, and the
+// page was not really scanned. Only pages where OCR found no word pay for
+// the pdftotext run.
+func (s *Scanner) crossCheck(ctx context.Context, job pageJob, lines []rules.Line) error {
+	tc, ok := s.opt.PDF.(PDFTextCounter)
+	if job.src.kind != kindPDF || !ok {
+		return nil
+	}
+	for _, l := range lines {
+		if len(l.Words) > 0 {
+			return nil
+		}
+	}
+	n, err := tc.CountWords(ctx, job.src.pdfInput(), job.page)
+	if err != nil {
+		return fmt.Errorf("cross-check with the page's text: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: OCR read no text, but the page has %d words of text", ErrIncomplete, n)
+	}
+	return nil
 }
 
 // sortFindings orders findings top to bottom, left to right, so output is

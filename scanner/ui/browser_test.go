@@ -9,7 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/webtest"
 )
 
@@ -41,7 +41,7 @@ func TestBrowserPresenterPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 14})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 14})
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL()+"?token="+s.Token()),
@@ -73,7 +73,7 @@ func TestBrowserPresenterPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"unreleased-revenue", "critical", scanner.Mask(secret)} {
+	for _, want := range []string{"unreleased-revenue", "critical", event.Mask(secret)} {
 		if !strings.Contains(strings.ToLower(text), strings.ToLower(want)) {
 			t.Errorf("alert card %q lacks %q", text, want)
 		}
@@ -141,4 +141,35 @@ func ackedIn(st pageState, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestBrowserTokenForm: with the token read from a file, the printed URL
+// has no token; the browser opening it gets a form, and typing the token
+// opens the page (and sets the session cookie).
+func TestBrowserTokenForm(t *testing.T) {
+	ctx := webtest.Browser(t, 60*time.Second)
+	s, err := Start(Options{Addr: "127.0.0.1:0", Token: "file-tok-" + strings.Repeat("y", 16), TokenFrom: "/home/ana/.config/demoguard/page.token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var sb strings.Builder
+	s.Announce(&sb)
+	link := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(sb.String(), "demoguard: presenter page: "), " ", 2)[0])
+	if strings.Contains(sb.String(), s.Token()) || link != s.URL() {
+		t.Fatalf("announcement %q: want the URL without the token", sb.String())
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`input#token[type="password"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input#token`), s.Token()),
+		chromedp.Submit(chromedp.CSS(`input#token`)),
+		chromedp.WaitVisible(chromedp.CSS("#conn.up")),
+	); err != nil {
+		t.Fatalf("token form: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || strings.Contains(loc, "token") {
+		t.Fatalf("location %q (%v): the token must leave the address bar", loc, err)
+	}
 }

@@ -117,6 +117,9 @@ var tmpl = template.Must(template.New("ui").Funcs(web.Funcs).Parse(`
 <div><dt>Displays</dt><dd>{{range .Status.Displays}}<span class="line">{{.}}</span>{{else}}none{{end}}</dd></div>
 <div><dt>Frames/s</dt><dd>{{printf "%.1f" .Status.FPS}}</dd></div>
 <div><dt>OCR latency</dt><dd>{{if .Status.OCRLatency}}{{.Status.OCRLatency.Milliseconds}} ms{{else}}—{{end}}</dd></div>
+{{- if .Status.Feed}}
+<div><dt>Audience feed</dt><dd>{{.Status.Feed}}</dd></div>
+{{- end}}
 {{- end}}
 <div><dt>Rules</dt><dd>{{.Status.Rules}}</dd></div>
 <div><dt>Viewers</dt><dd>{{.Viewers}}</dd></div>

@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
@@ -26,6 +27,9 @@ type Status struct {
 	Rules       int           // rules in force
 	Sources     []string      // files the rules were loaded from
 	ReloadError string        // the last reload's error, if the last reload failed
+	// Feed is the audience feed's line (target, fps, delay, regions held
+	// and covered, frames dropped); empty without --output.
+	Feed string
 }
 
 // StatusSource is where the page reads the agent's status; it is called
@@ -46,6 +50,12 @@ type Options struct {
 	// Token protects the page. Start generates one when Addr is not
 	// loopback and Token is empty.
 	Token string
+	// TokenFrom says where Token was read from (a file, "$VAR"): Announce
+	// then prints the URL without the token. Empty: the token is printed.
+	TokenFrom string
+	// Limits bound connections, viewers, bodies and time; zero fields
+	// take the page's defaults (see DefaultLimits).
+	Limits web.Limits
 	// ShowText shows the matched text unmasked (--show-text); otherwise the
 	// page never receives more than the masked text.
 	ShowText bool
@@ -62,7 +72,11 @@ type Options struct {
 // DefaultAddr is where the page listens when --ui is given without a host.
 const DefaultAddr = "127.0.0.1:8765"
 
-// Server is the presenter page and a scanner.Sink: give it every event.
+// DefaultLimits are the page's: a presenter's phone, a confidence monitor
+// and a colleague or two, not an audience.
+var DefaultLimits = web.Limits{MaxConns: 64, MaxViewers: 16}
+
+// Server is the presenter page and an event.Sink: give it every event.
 type Server struct {
 	opt   Options
 	guard *web.Guard
@@ -74,13 +88,13 @@ type Server struct {
 	cleared   []*alert          // newest last
 	seq       int
 	rules     int
-	reloadErr *scanner.Event
-	lastErr   *scanner.Event
+	reloadErr *event.Event
+	lastErr   *event.Event
 	started   time.Time
 }
 
 type alert struct {
-	ev        scanner.Event
+	ev        event.Event
 	seq       int
 	acked     bool
 	ackedAt   time.Time
@@ -100,12 +114,21 @@ func New(o Options) *Server {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
-	return &Server{
+	if o.Limits.MaxConns <= 0 {
+		o.Limits.MaxConns = DefaultLimits.MaxConns
+	}
+	if o.Limits.MaxViewers <= 0 {
+		o.Limits.MaxViewers = DefaultLimits.MaxViewers
+	}
+	o.Limits = o.Limits.WithDefaults()
+	s := &Server{
 		opt:     o,
 		guard:   &web.Guard{Token: o.Token, Cookie: web.CookieName("ui", o.Addr), Realm: "demoguard presenter page"},
 		live:    map[string]*alert{},
 		started: o.Now(),
 	}
+	s.bc.Max = o.Limits.MaxViewers
+	return s
 }
 
 // Start makes the page and listens on o.Addr, generating a token when the
@@ -116,7 +139,7 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("presenter page: %w", err)
 	}
 	s := New(o)
-	srv, err := web.Listen(o.Addr, s.Handler())
+	srv, err := web.Listen(o.Addr, s.Handler(), s.opt.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("presenter page: %w", err)
 	}
@@ -135,27 +158,27 @@ func (s *Server) URL() string {
 // Token is the token in force ("" on loopback without one).
 func (s *Server) Token() string { return s.opt.Token }
 
-// Announce prints the URL with the token, and a QR code of it when the page
-// is reachable from other machines (a phone). Call it once: the token is
-// printed nowhere else.
+// Announce prints the URL (with the token unless it was read from a file
+// or the environment), and a QR code of it when the page is reachable from
+// other machines (a phone). Call it once: the token is printed nowhere else.
 func (s *Server) Announce(w io.Writer) {
-	web.Announce(w, "presenter page", web.WithToken(s.URL(), s.opt.Token), !web.IsLoopback(s.opt.Addr))
+	web.Announce(w, "presenter page", s.URL(), s.opt.Token, s.opt.TokenFrom, !web.IsLoopback(s.opt.Addr))
 }
 
 // Emit records an event and wakes the viewers; it never blocks on them.
-func (s *Server) Emit(e scanner.Event) {
+func (s *Server) Emit(e event.Event) {
 	e = e.WithText(s.opt.ShowText)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch e.Event {
-	case "alert":
+	case event.Alert:
 		if a := s.live[e.Incident]; a != nil {
 			a.ev = e
 			break
 		}
 		s.seq++
 		s.live[e.Incident] = &alert{ev: e, seq: s.seq}
-	case "clear":
+	case event.Clear:
 		a := s.live[e.Incident]
 		if a == nil {
 			a = &alert{ev: e} // opened before the page started
@@ -167,10 +190,10 @@ func (s *Server) Emit(e scanner.Event) {
 		if n := len(s.cleared) - s.opt.Keep; n > 0 {
 			s.cleared = append(s.cleared[:0:0], s.cleared[n:]...)
 		}
-	case "reload":
+	case event.Reload:
 		s.rules = e.Rules
 		s.reloadErr = nil
-	case "error":
+	case event.Error:
 		s.lastErr = &e
 		if e.File != "" || strings.Contains(e.Message, "keeping the previous rules") {
 			s.reloadErr = &e
@@ -209,7 +232,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("POST /ack", s.ack)
 	mux.HandleFunc("GET /state.json", s.stateJSON)
-	return s.guard.Wrap(mux)
+	return web.Bodies(s.guard.Wrap(mux), s.opt.Limits.MaxBody)
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +249,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	if !web.SameOrigin(r) {
 		http.Error(w, "demoguard: cross-site request refused", http.StatusForbidden)
+		return
+	}
+	if err := web.ParseForm(w, r); err != nil {
+		web.FormError(w, err)
 		return
 	}
 	id := r.FormValue("incident")
@@ -248,7 +275,7 @@ type view struct {
 	Cleared  []alertView
 	Status   Status
 	HasStat  bool
-	LastErr  *scanner.Event
+	LastErr  *event.Event
 	Viewers  int
 	Uptime   time.Duration
 	ShowText bool
@@ -277,7 +304,7 @@ func (s *Server) view() view {
 		live = append(live, a)
 	}
 	sort.Slice(live, func(i, j int) bool {
-		if ri, rj := SeverityRank(live[i].ev.Severity), SeverityRank(live[j].ev.Severity); ri != rj {
+		if ri, rj := rules.SeverityRank(live[i].ev.Severity), rules.SeverityRank(live[j].ev.Severity); ri != rj {
 			return ri > rj
 		}
 		return live[i].seq < live[j].seq
@@ -335,7 +362,7 @@ func (a *alert) view(now time.Time) alertView {
 	return av
 }
 
-func describeErr(e *scanner.Event) string {
+func describeErr(e *event.Event) string {
 	where := e.File
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
@@ -344,19 +371,4 @@ func describeErr(e *scanner.Event) string {
 		return where + ": " + e.Message
 	}
 	return e.Message
-}
-
-// SeverityRank orders severities for sorting: critical first.
-func SeverityRank(s string) int {
-	switch s {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
+	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
 // secret is what the tracker sees on screen; the page must never show it
@@ -22,13 +25,13 @@ const secret = "Walmart Q3 forecast"
 
 // alertEvent makes a real alert through the tracker, so it carries the raw
 // matched text the way the agent's events do.
-func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
+func alertEvent(t *testing.T, rule, sev string, at time.Time) event.Event {
 	t.Helper()
 	s, ok := rules.ParseSeverity(sev)
 	if !ok {
 		t.Fatalf("severity %q", sev)
 	}
-	tr := scanner.NewTracker(time.Second, 0, []byte("salt"))
+	tr := incident.New(time.Second, 0, []byte("salt"))
 	evs := tr.Observe(0, []rules.Finding{{Rule: rule, Severity: s, Text: secret, Box: rules.Box{X: 10, Y: 20, W: 200, H: 30}, Confidence: 0.9}}, at, nil)
 	if len(evs) != 1 || evs[0].Event != "alert" {
 		t.Fatalf("tracker gave %+v, want one alert", evs)
@@ -36,7 +39,7 @@ func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
 	return evs[0]
 }
 
-func clearEvent(a scanner.Event, at time.Time) scanner.Event {
+func clearEvent(a event.Event, at time.Time) event.Event {
 	exp := at.Sub(*a.FirstSeen).Milliseconds()
 	c := a
 	c.Event, c.Time, c.LastSeen, c.ExposureMS = "clear", at, &at, &exp
@@ -58,6 +61,7 @@ func TestAuth(t *testing.T) {
 	s := New(Options{Addr: "0.0.0.0:8765", Token: "s3cret-token"})
 	h := s.Handler()
 	cookie := "demoguard_ui_8765"
+	session := web.SessionValue("s3cret-token", cookie)
 	tests := []struct {
 		name   string
 		target string
@@ -72,7 +76,10 @@ func TestAuth(t *testing.T) {
 		{"wrong bearer", "http://192.168.1.5:8765/state.json", map[string]string{"Authorization": "Bearer nope"}, http.StatusUnauthorized},
 		{"wrong cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=nope"}, http.StatusUnauthorized},
 		{"right bearer", "http://192.168.1.5:8765/state.json", map[string]string{"Authorization": "Bearer s3cret-token"}, http.StatusOK},
-		{"right cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=s3cret-token"}, http.StatusOK},
+		// The cookie holds the session value, never the token itself.
+		{"token as the cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=s3cret-token"}, http.StatusUnauthorized},
+		{"session of another cookie name", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=" + web.SessionValue("s3cret-token", "demoguard_hub_8765")}, http.StatusUnauthorized},
+		{"session cookie", "http://192.168.1.5:8765/", map[string]string{"Cookie": cookie + "=" + session}, http.StatusOK},
 		{"right query token redirects", "http://192.168.1.5:8765/?token=s3cret-token", nil, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
@@ -101,8 +108,11 @@ func TestAuth(t *testing.T) {
 			got = c
 		}
 	}
-	if got == nil || got.Value != "s3cret-token" || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode {
+	if got == nil || got.Value != session || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookie after ?token=: %+v", got)
+	}
+	if strings.Contains(got.Value, "s3cret") {
+		t.Errorf("cookie %q holds the token", got.Value)
 	}
 }
 
@@ -129,18 +139,19 @@ func TestLoopbackWithoutToken(t *testing.T) {
 
 func TestStartNeedsTokenOffLoopback(t *testing.T) {
 	tests := []struct {
-		addr, token string
-		wantToken   bool
+		addr, token, from string
+		wantToken         bool
 	}{
-		{"127.0.0.1:0", "", false},
-		{"127.0.0.1:0", "given", true},
-		{"0.0.0.0:0", "", true},
-		{":0", "", true},
-		{":0", "given", true},
+		{"127.0.0.1:0", "", "", false},
+		{"127.0.0.1:0", "given", "", true},
+		{"0.0.0.0:0", "", "", true},
+		{":0", "", "", true},
+		{":0", "given", "", true},
+		{":0", "given", "/home/ana/.config/demoguard/ui.token", true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.addr+"/"+tt.token, func(t *testing.T) {
-			s, err := Start(Options{Addr: tt.addr, Token: tt.token})
+		t.Run(tt.addr+"/"+tt.token+"/"+tt.from, func(t *testing.T) {
+			s, err := Start(Options{Addr: tt.addr, Token: tt.token, TokenFrom: tt.from})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,8 +164,12 @@ func TestStartNeedsTokenOffLoopback(t *testing.T) {
 			}
 			var sb strings.Builder
 			s.Announce(&sb)
-			if tt.wantToken && !strings.Contains(sb.String(), "?token="+url.QueryEscape(s.Token())) {
-				t.Errorf("announcement lacks the token: %s", sb.String())
+			// A token read from a file stays off the (maybe shared) screen.
+			if printed := strings.Contains(sb.String(), "?token="+url.QueryEscape(s.Token())); printed != (tt.wantToken && tt.from == "") {
+				t.Errorf("token printed: %v: %s", printed, sb.String())
+			}
+			if tt.from != "" && !strings.Contains(sb.String(), tt.from) {
+				t.Errorf("announcement does not say where the token is: %s", sb.String())
 			}
 			// A QR code (block characters) only when a phone can reach the page.
 			if hasQR := strings.ContainsAny(sb.String(), "█▀▄"); hasQR == (tt.addr == "127.0.0.1:0") {
@@ -170,7 +185,7 @@ func TestTextMasked(t *testing.T) {
 		showText bool
 		want     string
 	}{
-		{false, scanner.Mask(secret)},
+		{false, event.Mask(secret)},
 		{true, secret},
 	}
 	for _, tt := range tests {
@@ -225,7 +240,11 @@ func TestAckAndClear(t *testing.T) {
 	}
 
 	post := func(id string, hdr map[string]string) int {
-		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8765/ack", strings.NewReader(url.Values{"incident": {id}}.Encode()))
+		body := url.Values{"incident": {id}}.Encode()
+		if strings.HasPrefix(hdr["Content-Type"], "multipart/") {
+			body = "--b\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n" + id + "\r\n--b--\r\n"
+		}
+		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8765/ack", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for k, v := range hdr {
 			r.Header.Set(k, v)
@@ -243,6 +262,9 @@ func TestAckAndClear(t *testing.T) {
 		{"other site", crit.Incident, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
 		{"other site by fetch metadata", crit.Incident, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"unknown incident", "nope-1", nil, http.StatusNotFound},
+		// Go would spool a multipart body's files to disk.
+		{"multipart", crit.Incident, map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, http.StatusUnsupportedMediaType},
+		{"too long", strings.Repeat("x", 8<<10), nil, http.StatusRequestEntityTooLarge},
 		{"form post", crit.Incident, map[string]string{"Origin": "http://127.0.0.1:8765"}, http.StatusSeeOther},
 		{"script", low.Incident, map[string]string{"X-Demoguard": "1", "Sec-Fetch-Site": "same-origin"}, http.StatusNoContent},
 	}
@@ -275,8 +297,8 @@ func TestStatus(t *testing.T) {
 		return Status{Displays: []string{"0: 1920x1080+0+0"}, FPS: 3.5, OCRLatency: 42 * time.Millisecond, Sources: []string{"/etc/demoguard/acme.toml"}}
 	})
 	s := New(Options{Status: src})
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 12})
-	s.Emit(scanner.Event{Event: "error", Time: time.Now(), File: "acme.toml", Line: 7, Message: "rule x: bad pattern; keeping the previous rules"})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 12})
+	s.Emit(event.Event{Event: "error", Time: time.Now(), File: "acme.toml", Line: 7, Message: "rule x: bad pattern; keeping the previous rules"})
 	body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String()
 	for _, want := range []string{"1920x1080", "3.5", "42 ms", "/etc/demoguard/acme.toml", "acme.toml:7: rule x: bad pattern", ">12<"} {
 		if !strings.Contains(body, want) {
@@ -284,7 +306,7 @@ func TestStatus(t *testing.T) {
 		}
 	}
 	// A good reload clears the reload error.
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 13})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 13})
 	if body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String(); strings.Contains(body, "did not reload") {
 		t.Errorf("reload error still shown after a good reload")
 	}
@@ -329,14 +351,76 @@ func readUntil(t *testing.T, r io.Reader, want string) bool {
 	return false
 }
 
+// TestViewerCap: the page serves at most MaxViewers streams at once.
+func TestViewerCap(t *testing.T) {
+	s, err := Start(Options{Addr: "127.0.0.1:0", Limits: web.Limits{MaxViewers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first, err := http.Get(s.URL() + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Body.Close()
+	second, err := http.Get(s.URL() + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Body.Close()
+	if first.StatusCode != http.StatusOK || second.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("first viewer %s, second %s: want 200 and 503", first.Status, second.Status)
+	}
+}
+
 func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 	s := New(Options{})
-	// Subscribed viewers that never read must not hold up Emit.
+	// Subscribed viewers that never read must not hold up Emit, and each
+	// must still be told that something changed.
+	var wakes []<-chan struct{}
 	for i := 0; i < 3; i++ {
-		_, unsub := s.bc.Subscribe()
+		c, unsub, err := s.bc.Subscribe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer unsub()
+		wakes = append(wakes, c)
 	}
-	for i := 0; i < 1000; i++ {
-		s.Emit(scanner.Event{Event: "error", Time: time.Now(), Message: "x"})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			s.Emit(event.Event{Event: event.Error, Time: time.Now(), Message: fmt.Sprint("error ", i)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second): // bounds a hung test only
+		// Read for the viewers so Emit and the unsubscribes can finish.
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, c := range wakes {
+					select {
+					case <-c:
+					default:
+					}
+				}
+			}
+		}()
+		<-done
+		t.Fatal("Emit blocked on viewers that do not read")
+	}
+	for i, c := range wakes {
+		if len(c) != 1 {
+			t.Errorf("viewer %d has %d wake-ups pending, want 1", i, len(c))
+		}
+	}
+	if v := s.view(); v.LastErr == nil || v.LastErr.Message != "error 999" {
+		t.Errorf("last error %+v, want the last one emitted", v.LastErr)
 	}
 }

@@ -4,11 +4,14 @@
 package web
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"html/template"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -98,7 +101,10 @@ func CookieName(kind, addr string) string {
 // Wrap returns h behind the token check. A valid ?token= on a GET sets the
 // cookie and redirects to the same URL without the token, so the token does
 // not stay in the address bar (which may be on the shared screen) or in the
-// browser history; later requests carry the cookie. Scripts and agents use
+// browser history; later requests carry the cookie. The cookie holds a
+// session value derived from the token, not the token: what a browser's
+// cookie store gives away opens this page and nothing else (not the
+// agents' API, and not another server sharing the token). Scripts use
 // "Authorization: Bearer TOKEN".
 func (g *Guard) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -112,11 +118,11 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 		}
 		if q := r.URL.Query(); q.Has("token") {
 			if !g.equal(q.Get("token")) {
-				g.deny(w)
+				g.deny(w, r)
 				return
 			}
 			http.SetCookie(w, &http.Cookie{
-				Name: g.Cookie, Value: g.Token, Path: "/",
+				Name: g.Cookie, Value: g.session(), Path: "/",
 				HttpOnly: true, SameSite: http.SameSiteStrictMode,
 				Secure: r.TLS != nil, MaxAge: 7 * 24 * 3600,
 			})
@@ -132,36 +138,106 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 		}
 		if tok, ok := bearer(r); ok {
 			if !g.equal(tok) {
-				g.deny(w)
+				g.deny(w, r)
 				return
 			}
 			h.ServeHTTP(w, r)
 			return
 		}
-		if c, err := r.Cookie(g.Cookie); err == nil && g.equal(c.Value) {
+		if c, err := r.Cookie(g.Cookie); err == nil && equalToken(c.Value, g.session()) {
 			h.ServeHTTP(w, r)
 			return
 		}
-		g.deny(w)
+		g.deny(w, r)
 	})
 }
 
-// equal compares in constant time. Hashing first makes the comparison
+// SessionValue is the cookie's value for token: HMAC-SHA256 of a fixed
+// label (naming the cookie) keyed with the token.
+func SessionValue(token, cookie string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("demoguard viewer session\x00" + cookie))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (g *Guard) session() string { return SessionValue(g.Token, g.Cookie) }
+
+func (g *Guard) equal(got string) bool { return equalToken(got, g.Token) }
+
+// equalToken compares in constant time. Hashing first makes the comparison
 // independent of the lengths too (ConstantTimeCompare returns early on a
 // length mismatch, which would leak the token's length).
-func (g *Guard) equal(got string) bool {
+func equalToken(got, want string) bool {
 	a := sha256.Sum256([]byte(got))
-	b := sha256.Sum256([]byte(g.Token))
+	b := sha256.Sum256([]byte(want))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
-func (g *Guard) deny(w http.ResponseWriter) {
+func (g *Guard) deny(w http.ResponseWriter, r *http.Request) {
 	realm := g.Realm
 	if realm == "" {
 		realm = "demoguard"
 	}
 	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", realm))
+	// A browser that opened the URL without the token (it was announced
+	// without it, or the cookie expired) gets a form to type it into.
+	if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		nonce := Nonce()
+		SecureHeaders(w, nonce)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		tokenForm.Execute(w, map[string]string{"Realm": realm, "Nonce": nonce})
+		return
+	}
 	http.Error(w, "demoguard: a valid token is required (open the URL with ?token= printed at start, or send Authorization: Bearer)", http.StatusUnauthorized)
+}
+
+// tokenForm asks for the token; submitting it is a GET with ?token=, which
+// Wrap turns into the cookie. A password field, so it is not shown on a
+// shared screen.
+var tokenForm = template.Must(template.New("token").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Realm}}: token</title><style nonce="{{.Nonce}}">` + BaseCSS + `
+input{font:inherit;color:var(--fg);background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:.55rem .9rem;min-height:44px;margin:.5rem .5rem .5rem 0}</style></head>
+<body><main><h1>{{.Realm}}</h1>
+<form method="get" action=""><label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" autofocus required>
+<button type="submit">Open</button></form>
+<p class="dim">The token was printed when demoguard started, or is in the file it was read from.</p>
+</main></body></html>
+`))
+
+// Reports guards the agents' API (POST /api/report): no browser may send a
+// report. With token set it takes only "Authorization: Bearer token" (never
+// a viewer's cookie); without one (loopback), the Host must be a loopback
+// name. Either way the body must be declared JSON and the request must not
+// come from another site: a page the operator visits could otherwise POST
+// a text/plain "simple" request, which browsers send cross-site without
+// asking, and wipe a room's alerts with a made-up agent id. (A cross-site
+// application/json POST needs a CORS preflight, which this server never
+// grants.)
+func Reports(token, realm string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token != "" {
+			if tok, ok := bearer(r); !ok || !equalToken(tok, token) {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", realm+" agents"))
+				http.Error(w, "demoguard: the agents' API needs Authorization: Bearer AGENT-TOKEN", http.StatusUnauthorized)
+				return
+			}
+		} else if !loopbackHost(r.Host) {
+			http.Error(w, "demoguard: this server answers only on a loopback address", http.StatusForbidden)
+			return
+		}
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+			http.Error(w, "demoguard: a report is application/json", http.StatusUnsupportedMediaType)
+			return
+		}
+		if !SameOrigin(r) {
+			http.Error(w, "demoguard: cross-site request refused", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func bearer(r *http.Request) (string, bool) {

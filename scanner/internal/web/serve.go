@@ -29,25 +29,31 @@ type Server struct {
 	url    string
 }
 
-// Listen binds addr and serves h in the background.
-func Listen(addr string, h http.Handler) (*Server, error) {
+// Listen binds addr and serves h in the background within lim (zero
+// fields: the defaults).
+func Listen(addr string, h http.Handler, lim Limits) (*Server, error) {
+	lim = lim.WithDefaults()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s := &Server{
-		ln:  ln,
+		ln:  LimitListener(ln, lim.MaxConns),
 		err: make(chan error, 1),
 		url: BaseURL(ln.Addr()),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		// No WriteTimeout: event streams stay open for hours.
-		BaseContext: func(net.Listener) context.Context { return s.ctx },
+		Handler:           deadlines(h, lim),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		// No WriteTimeout: event streams stay open for hours. deadlines
+		// sets one per response instead, and Stream one per write.
+		MaxHeaderBytes: 64 << 10,
+		BaseContext:    func(net.Listener) context.Context { return s.ctx },
 	}
-	go func() { s.err <- s.srv.Serve(ln) }()
+	go func() { s.err <- s.srv.Serve(s.ln) }()
 	return s, nil
 }
 
@@ -117,11 +123,22 @@ func WithToken(base, token string) string {
 	return base + "?token=" + url.QueryEscape(token)
 }
 
-// Announce prints what to open, once, at start: the URL (with the token,
-// which is printed nowhere else) and, when qr is set, a QR code of it for a
-// phone.
-func Announce(w io.Writer, what, link string, qr bool) {
-	fmt.Fprintf(w, "demoguard: %s: %s\n", what, link)
+// Announce prints what to open, once, at start, and when qr is set a QR
+// code of it for a phone. The URL carries the token only when from is ""
+// (the token was generated, so this is the only place to learn it, or it
+// was typed on the command line); a token read from a file or the
+// environment stays out of the terminal, which may be on the shared
+// screen: the line says where the token is, and the page asks for it.
+func Announce(w io.Writer, what, base, token, from string, qr bool) {
+	link, note := base, ""
+	switch {
+	case token == "":
+	case from == "":
+		link = WithToken(base, token)
+	default:
+		note = " (the page asks for the token in " + from + ")"
+	}
+	fmt.Fprintf(w, "demoguard: %s: %s%s\n", what, link, note)
 	if !qr {
 		return
 	}
@@ -160,17 +177,32 @@ func SecureHeaders(w http.ResponseWriter, nonce string) {
 // Notify never blocks: each viewer has a one-slot channel, and a viewer
 // that is behind renders the latest state once instead of every change.
 type Broadcaster struct {
+	// Max caps the subscribers (0: DefaultMaxViewers). Each one is an open
+	// connection and a goroutine rendering the page every second.
+	Max int
+
 	mu   sync.Mutex
 	subs map[chan struct{}]bool
 }
 
+// ErrTooManyViewers is Subscribe's answer when Max are subscribed.
+var ErrTooManyViewers = errors.New("too many viewers")
+
 // Subscribe returns a channel that receives after each Notify, and a
-// function to unsubscribe.
-func (b *Broadcaster) Subscribe() (<-chan struct{}, func()) {
+// function to unsubscribe; ErrTooManyViewers when Max are subscribed.
+func (b *Broadcaster) Subscribe() (<-chan struct{}, func(), error) {
 	c := make(chan struct{}, 1)
 	b.mu.Lock()
 	if b.subs == nil {
 		b.subs = map[chan struct{}]bool{}
+	}
+	max := b.Max
+	if max <= 0 {
+		max = DefaultMaxViewers
+	}
+	if len(b.subs) >= max {
+		b.mu.Unlock()
+		return nil, nil, ErrTooManyViewers
 	}
 	b.subs[c] = true
 	b.mu.Unlock()
@@ -178,7 +210,7 @@ func (b *Broadcaster) Subscribe() (<-chan struct{}, func()) {
 		b.mu.Lock()
 		delete(b.subs, c)
 		b.mu.Unlock()
-	}
+	}, nil
 }
 
 // Notify wakes every subscriber.
@@ -202,20 +234,31 @@ func (b *Broadcaster) Viewers() int {
 
 // Stream serves Server-Sent Events: render is called at once, on every
 // Notify and every tick (so timers and "offline" states advance without
-// events), and its events are written; it ends when the client goes or
-// the server closes.
+// events), and its events are written; it ends when the client goes, the
+// server closes, or a write takes longer than the server's WriteTimeout (a
+// viewer that stopped reading gives its place back). Past b.Max viewers
+// it answers 503.
 func Stream(w http.ResponseWriter, r *http.Request, b *Broadcaster, tick time.Duration, render func() []SSE) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
+	if _, ok := w.(http.Flusher); !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	wake, unsub, err := b.Subscribe()
+	if err != nil {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "demoguard: too many viewers of this page; close one and reload", http.StatusServiceUnavailable)
+		return
+	}
+	defer unsub()
+	// The stream runs for hours: a deadline per write instead of one for
+	// the response. (The server already lifts the read deadline once the
+	// request is read.)
+	rc := http.NewResponseController(w)
+	writeTimeout := limitsFrom(r.Context()).WriteTimeout
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
-	wake, unsub := b.Subscribe()
-	defer unsub()
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	// Browsers reconnect after the retry delay if the stream breaks.
@@ -224,6 +267,7 @@ func Stream(w http.ResponseWriter, r *http.Request, b *Broadcaster, tick time.Du
 	// whatever the viewer is doing there (a tap on a button, an open list).
 	last := map[string]string{}
 	for {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		for _, e := range render() {
 			if prev, ok := last[e.Name]; ok && prev == e.Data && !e.Always {
 				continue
@@ -233,7 +277,9 @@ func Stream(w http.ResponseWriter, r *http.Request, b *Broadcaster, tick time.Du
 				return
 			}
 		}
-		fl.Flush()
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return
+		}
 		select {
 		case <-r.Context().Done():
 			return

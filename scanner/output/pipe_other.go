@@ -1,0 +1,5 @@
+//go:build !linux
+
+package output
+
+func setPipeSize(fd uintptr, n int) {}
