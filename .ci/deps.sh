@@ -41,6 +41,12 @@ if [ "$what" = test ]; then
 	need xvfb command -v Xvfb
 	need tesseract-ocr command -v tesseract
 	need chromium command -v chromium
+	# Office files: legacy .ppt/.doc/.xls are converted with LibreOffice
+	# (the office accuracy test and bench); openpyxl regenerates fixtures.
+	need libreoffice-impress test -f /usr/lib/libreoffice/program/libsdlo.so
+	need libreoffice-writer test -f /usr/lib/libreoffice/program/libswlo.so
+	need libreoffice-calc test -f /usr/lib/libreoffice/program/libsclo.so
+	need python3-openpyxl /usr/bin/python3 -c "import openpyxl"
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

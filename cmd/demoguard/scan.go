@@ -22,8 +22,11 @@ func init() {
 const scanSynopsis = `scan [flags] PATH...
 
 Scans images (PNG, JPEG, GIF, BMP, WebP), PDFs (every page, rendered with
-poppler's pdftoppm) and directories (recursively; other files are skipped
-with a note). "-" reads one image or PDF from standard input.
+poppler's pdftoppm), office documents (PowerPoint, Word, Excel, OpenDocument:
+read directly, notes, hidden slides and sheets, comments and tracked changes
+included; legacy .ppt/.doc/.xls through LibreOffice) and directories
+(recursively; other files are skipped with a note). "-" reads one image,
+PDF or office document from standard input.
 
 Findings whose OCR confidence is below --min-conf are dropped: a match made
 only of words OCR was unsure of is noise, not a finding.

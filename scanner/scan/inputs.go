@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/demoguard/demoguard/scanner/office"
 )
 
 // StdinName is the source name of an image read from standard input ("-").
@@ -20,6 +22,7 @@ type kind int
 const (
 	kindImage kind = iota + 1
 	kindPDF
+	kindOffice
 )
 
 // source is one input file (or stdin) with its number of pages.
@@ -163,7 +166,7 @@ func (c *collector) walk(dir string, fi fs.FileInfo, ancestors []fileID) {
 		case fi.IsDir():
 			c.walk(p, fi, ancestors)
 		case !scanExts[strings.ToLower(filepath.Ext(p))]:
-			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image or PDF", printable(p)))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF or office document", printable(p)))
 		default:
 			c.addFile(p, fi, false)
 		}
@@ -229,8 +232,10 @@ func (c *collector) addSource(src *source, head []byte) {
 		src.sizes, src.pages = sizes, len(sizes)
 	case imageFormat(head) != "":
 		src.kind, src.pages = kindImage, 1
+	case office.Sniff(head) != office.Unknown:
+		src.kind, src.pages = kindOffice, 1 // read and told apart in scanOffice
 	default:
-		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image or a PDF")}})
+		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image, a PDF or an office document")}})
 		return
 	}
 	c.srcs = append(c.srcs, src)

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/office"
 )
 
 // round2 keeps confidences to two decimals in reports: more digits are
@@ -31,16 +32,19 @@ type JSON struct {
 }
 
 // JSONFinding is one finding; page is 0-based, box in pixels of the page
-// image (PDF pages as rendered), value the parsed amount or null.
+// image (PDF pages as rendered), value the parsed amount or null. Office
+// documents add location; their page is the slide index (0-based) for
+// presentations, else 0, and box is null except for embedded images.
 type JSONFinding struct {
-	Source     string    `json:"source"`
-	Page       int       `json:"page"`
-	Rule       string    `json:"rule"`
-	Severity   string    `json:"severity"`
-	Text       string    `json:"text"`
-	Value      *float64  `json:"value"`
-	Box        rules.Box `json:"box"`
-	Confidence float64   `json:"confidence"`
+	Source     string           `json:"source"`
+	Page       int              `json:"page"`
+	Rule       string           `json:"rule"`
+	Severity   string           `json:"severity"`
+	Text       string           `json:"text"`
+	Value      *float64         `json:"value"`
+	Box        *rules.Box       `json:"box"`
+	Confidence float64          `json:"confidence"`
+	Location   *office.Location `json:"location,omitempty"`
 }
 
 // JSONError is one source that could not be scanned.
@@ -54,9 +58,15 @@ type JSONError struct {
 func (r *Result) ToJSON() JSON {
 	j := JSON{Findings: []JSONFinding{}, Errors: []JSONError{}, Scanned: r.Scanned}
 	for _, f := range r.Findings {
+		var box *rules.Box
+		if f.Location == nil || f.Location.Part == "image" {
+			b := f.Box
+			box = &b
+		}
 		j.Findings = append(j.Findings, JSONFinding{
 			Source: f.Source, Page: f.Page, Rule: f.Rule, Severity: f.Severity.String(),
-			Text: f.Text, Value: f.Value, Box: f.Box, Confidence: round2(f.Confidence),
+			Text: f.Text, Value: f.Value, Box: box, Confidence: round2(f.Confidence),
+			Location: f.Location,
 		})
 	}
 	for _, e := range r.Errors {
@@ -152,7 +162,22 @@ func WriteText(w io.Writer, r *Result, minConf float64) error {
 		textW = max(textW, min(40, len(strconv.Quote(f.Text))))
 	}
 	var cur *key
+	officeRun := false
 	for _, f := range r.Findings {
+		if f.Location != nil {
+			// Office findings: one line each, where it is in the document.
+			if cur != nil {
+				ew.printf("\n")
+				cur = nil
+			}
+			ew.printf("%s\n", officeLine(f))
+			officeRun = true
+			continue
+		}
+		if officeRun && cur == nil {
+			ew.printf("\n")
+			officeRun = false
+		}
 		k := key{f.Source, f.Page}
 		if cur == nil || *cur != k {
 			if cur != nil {
@@ -300,7 +325,18 @@ type sarifResult struct {
 }
 
 type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	PhysicalLocation sarifPhysical          `json:"physicalLocation"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+}
+
+// sarifLogicalLocation names a place inside an office document (slide,
+// sheet and cell, notes, comment …): SARIF's way to point into a file that
+// has no lines.
+type sarifLogicalLocation struct {
+	Name               string         `json:"name"`
+	FullyQualifiedName string         `json:"fullyQualifiedName"`
+	Kind               string         `json:"kind"`
+	Properties         map[string]any `json:"properties,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -424,6 +460,9 @@ func WriteSARIF(w io.Writer, r *Result, ruleInfos []rules.RuleInfo, toolVersion 
 			Properties: map[string]any{
 				"page": f.Page, "box": f.Box, "confidence": round2(f.Confidence), "severity": f.Severity.String(),
 			},
+		}
+		if f.Location != nil {
+			officeSARIF(&res, f)
 		}
 		if i, ok := index[f.Rule]; ok {
 			res.RuleIndex = &i

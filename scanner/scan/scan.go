@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/office"
 )
 
 // Recognizer OCRs one page image into lines of words in the image's pixel
@@ -86,6 +87,15 @@ type Options struct {
 	Progress func(p Progress)
 	// PDF renders PDF pages; nil means poppler's pdfinfo/pdftoppm.
 	PDF PDFRenderer
+
+	// Office bounds what an office document may make the reader do (zero
+	// fields: office.Default*). Soffice is LibreOffice for legacy
+	// .ppt/.doc/.xls ("" looks it up in PATH).
+	Office  office.Limits
+	Soffice string
+	// Redacting is set when redacted copies are being written: office
+	// files then say that none is written for them.
+	Redacting bool
 }
 
 // Progress reports how far a Run is.
@@ -101,6 +111,9 @@ type Finding struct {
 	Source string
 	Page   int
 	Paged  bool // the source has pages (PDF): say which page when printing
+	// Location is where in an office document the finding is (nil for
+	// images and PDFs). Box is then zero except for embedded images.
+	Location *office.Location
 	rules.Finding
 }
 
@@ -217,6 +230,7 @@ type pageResult struct {
 	evidence string
 	ocrOK    bool
 	err      error
+	more     []error // further errors of the source (office parts)
 }
 
 // Run scans the paths. The returned error is only for the run as a whole
@@ -289,6 +303,10 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 		if r.evidence != "" {
 			res.Evidence = append(res.Evidence, r.evidence)
 		}
+		for _, e := range r.more {
+			errs = append(errs, seqErr{src.seq, Error{Source: src.name, Err: e}})
+			failed[src] = true
+		}
 		if r.err != nil {
 			err := r.err
 			if src.kind == kindPDF {
@@ -316,6 +334,9 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 // scanPage loads, OCRs and matches one page. Pixel buffers live only for
 // the duration of the call.
 func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
+	if job.src.kind == kindOffice {
+		return s.scanOffice(ctx, job)
+	}
 	weight := s.pageWeightOf(job.src, job.page)
 	held, err := s.budget.acquire(ctx, weight)
 	if err != nil {
