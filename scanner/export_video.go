@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"image"
-
 )
 
 // The live agent's line machinery, exported for reading recordings
