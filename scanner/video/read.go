@@ -82,6 +82,7 @@ type Result struct {
 	CacheHits int     // pieces whose text came from the line cache
 	Duration  float64 // time of the last frame's end
 	Dropped   int     // findings below MinConf
+	Scrolls   int     // regions read as a scroll (lines moved, not re-read)
 }
 
 // Change detection on lossy video: a pixel changed when a channel moved by
@@ -209,6 +210,40 @@ type openExp struct {
 	e    *Exposure
 	fp   string
 	seen bool
+	box  image.Rectangle // where snap was taken
+	snap *image.RGBA     // the pixels under the box when it was last read
+}
+
+// unchanged reports whether the pixels under the exposure's box are still
+// the ones it was read from (within encoder noise): then it is still on
+// screen, whatever a re-read of a region around it said. The same pixels
+// get the same verdict; a keyframe or a region grown across the line is
+// no reason to lose a finding.
+func (o *openExp) unchanged(cur *image.RGBA) bool {
+	if o.snap == nil {
+		return false
+	}
+	n := 0
+	limit := max(minTilePix, o.box.Dx()*o.box.Dy()/200)
+	for y := o.box.Min.Y; y < o.box.Max.Y; y++ {
+		co := cur.PixOffset(o.box.Min.X, y)
+		so := o.snap.PixOffset(o.box.Min.X, y)
+		for i := 0; i < 4*o.box.Dx(); i += 4 {
+			c, s := cur.Pix[co+i:co+i+3], o.snap.Pix[so+i:so+i+3]
+			if absDiff(c[0], s[0]) > pixTol || absDiff(c[1], s[1]) > pixTol || absDiff(c[2], s[2]) > pixTol {
+				if n++; n > limit {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func (o *openExp) take(cur *image.RGBA, b rules.Box) {
+	o.box = boxRect(b).Intersect(cur.Rect)
+	o.snap = image.NewRGBA(o.box)
+	copyRect(o.snap, cur, o.box)
 }
 
 // frame compares one frame with the reference and reads what changed.
@@ -223,6 +258,7 @@ func (r *reader) frame(ctx context.Context, f Frame) error {
 		if len(regions) == 0 {
 			return nil
 		}
+		regions = r.scrolls(f.Img, regions)
 		for i, rg := range regions {
 			regions[i] = r.cfg.Lines.Grow(f.Img, rg)
 		}
@@ -261,6 +297,44 @@ func (r *reader) frame(ctx context.Context, f Frame) error {
 		found = append(found, fd)
 	}
 	return r.track(found, f)
+}
+
+// scrolls handles regions whose content moved vertically: the lines read
+// there move along, the reference is shifted to match, and what is left to
+// read is what the shift does not explain (the strip scrolled into view).
+func (r *reader) scrolls(cur *image.RGBA, regions []image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	for _, rg := range regions {
+		dy, ok := findScroll(r.ref, cur, rg)
+		if !ok {
+			out = append(out, rg)
+			continue
+		}
+		sh := shiftedRef(r.ref, cur, rg, dy)
+		rest := changedTiles(sh, cur)
+		var left []image.Rectangle
+		restArea := 0
+		for _, x := range rest {
+			if x = x.Intersect(rg); !x.Empty() {
+				left = append(left, x)
+				restArea += area(x)
+			}
+		}
+		if restArea*2 > area(rg) {
+			out = append(out, rg) // not a clean scroll: read it all
+			continue
+		}
+		r.res.Scrolls++
+		r.lines = moveLines(r.lines, rg, dy)
+		copyRect(r.ref, sh, rg)
+		out = append(out, left...)
+		for _, x := range rest {
+			if !x.Overlaps(rg) {
+				out = append(out, x)
+			}
+		}
+	}
+	return mergeRects(out)
 }
 
 // job is a run of consecutive pieces the cache did not know, read as one
@@ -395,6 +469,7 @@ func (r *reader) track(found []rules.Finding, f Frame) error {
 			if sp.Box != fd.Box {
 				sp.End = f.PTS
 				best.e.Spans = append(best.e.Spans, Span{Start: f.PTS, Box: fd.Box})
+				best.take(f.Img, fd.Box)
 			}
 			if fd.Confidence > best.e.Confidence && fd.Text == best.e.Text {
 				best.e.Confidence = fd.Confidence
@@ -402,7 +477,9 @@ func (r *reader) track(found []rules.Finding, f Frame) error {
 			continue
 		}
 		e := &Exposure{Finding: fd, Start: f.PTS, First: f.N, Spans: []Span{{Start: f.PTS, Box: fd.Box}}}
-		r.open = append(r.open, &openExp{e: e, fp: fp, seen: true})
+		o := &openExp{e: e, fp: fp, seen: true}
+		o.take(f.Img, fd.Box)
+		r.open = append(r.open, o)
 		if r.cfg.OnExposure != nil {
 			if err := r.cfg.OnExposure(e, f.Img); err != nil {
 				return err
@@ -411,7 +488,7 @@ func (r *reader) track(found []rules.Finding, f Frame) error {
 	}
 	kept := r.open[:0]
 	for _, o := range r.open {
-		if o.seen {
+		if o.seen || o.unchanged(f.Img) {
 			kept = append(kept, o)
 			continue
 		}
@@ -508,10 +585,10 @@ func absDiff(a, b uint8) uint8 {
 }
 
 func copyRect(dst, src *image.RGBA, r image.Rectangle) {
-	r = r.Intersect(src.Rect)
+	r = r.Intersect(src.Rect).Intersect(dst.Rect)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		o := src.PixOffset(r.Min.X, y)
-		copy(dst.Pix[o:o+4*r.Dx()], src.Pix[o:o+4*r.Dx()])
+		o, d := src.PixOffset(r.Min.X, y), dst.PixOffset(r.Min.X, y)
+		copy(dst.Pix[d:d+4*r.Dx()], src.Pix[o:o+4*r.Dx()])
 	}
 }
 

@@ -40,7 +40,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("read %v frames=%d changed=%d ocr=%d pieces=%d hits=%d", time.Since(t0), res.Frames, res.Changed, res.OCRCalls, res.Pieces, res.CacheHits)
+	t.Logf("read %v frames=%d changed=%d ocr=%d pieces=%d hits=%d scrolls=%d", time.Since(t0), res.Frames, res.Changed, res.OCRCalls, res.Pieces, res.CacheHits, res.Scrolls)
 	for _, e := range res.Exposures {
 		t.Logf("found %-22s %-40q %5d-%5d spans=%d", e.Rule, e.Text, e.First, e.Last+1, len(e.Spans))
 	}
