@@ -35,6 +35,8 @@ need tesseract-ocr-eng have_eng
 need g++ command -v g++
 need pkg-config command -v pkg-config
 need poppler-utils command -v pdftoppm
+# Recordings: decoding, probing and the redacted re-encode (libx264).
+need ffmpeg command -v ffmpeg
 if [ "$what" = test ]; then
 	need xvfb command -v Xvfb
 	need tesseract-ocr command -v tesseract

@@ -7,6 +7,7 @@ import (
 	"image"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/ocr"
@@ -20,8 +21,15 @@ func init() {
 const scanSynopsis = `scan [flags] PATH...
 
 Scans images (PNG, JPEG, GIF, BMP, WebP), PDFs (every page, rendered with
-poppler's pdftoppm) and directories (recursively; other files are skipped
-with a note). "-" reads one image or PDF from standard input.
+poppler's pdftoppm), recordings (MP4, MOV, MKV, WebM, AVI, ...: anything
+ffmpeg decodes; every frame compared, changed regions read, each exposure
+reported with its time span) and directories (recursively; other files are
+skipped with a note). "-" reads one image or PDF from standard input.
+
+--redact DIR writes a redacted copy of every source with findings: videos
+re-encoded (H.264, same size and frame timing, audio, subtitles and chapters
+copied) with each exposure masked for exactly its frames, images as PNG,
+PDFs as rasterised PDFs. Nothing is overwritten.
 
 Findings whose OCR confidence is below --min-conf are dropped: a match made
 only of words OCR was unsure of is noise, not a finding.
@@ -49,6 +57,8 @@ type scanOptions struct {
 	maxMP      float64
 	maxPages   int
 	noProgress bool
+	redact     string
+	maxDur     time.Duration
 }
 
 func runScan(ctx context.Context, args []string, s stdio) error {
@@ -64,6 +74,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	fs.Float64Var(&o.maxMP, "max-megapixels", scan.DefaultMaxPixels/1e6, "refuse images and PDF pages larger than this, before decoding")
 	fs.IntVar(&o.maxPages, "max-pages", scan.DefaultMaxPages, "refuse PDFs with more pages")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress line on stderr even when it is a terminal")
+	fs.StringVar(&o.redact, "redact", "", "write a redacted copy of each source with findings into `DIR` (never overwriting)")
+	fs.DurationVar(&o.maxDur, "max-duration", scan.DefaultMaxDuration*time.Second, "refuse recordings longer than this")
 
 	paths, err := parseInterspersed(fs, args, s)
 	if err != nil {
@@ -82,6 +94,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --pdf-dpi %d: want 36 to 1200", o.dpi)}
 	case o.workers < 1:
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --workers %d: want at least 1", o.workers)}
+	case o.maxDur <= 0:
+		return &exitError{code: exitErr, msg: "scan: --max-duration must be positive"}
 	case o.maxMP <= 0 || o.maxPages < 1:
 		return &exitError{code: exitErr, msg: "scan: --max-megapixels and --max-pages must be positive"}
 	}
@@ -110,6 +124,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		MaxPages:    o.maxPages,
 		Stdin:       s.in,
 		EvidenceDir: o.evidence,
+		RedactDir:   o.redact,
+		MaxDuration: o.maxDur.Seconds(),
 		Note:        note,
 	}
 	if o.minConf == 0 {

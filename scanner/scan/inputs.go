@@ -20,6 +20,7 @@ type kind int
 const (
 	kindImage kind = iota + 1
 	kindPDF
+	kindVideo
 )
 
 // source is one input file (or stdin) with its number of pages.
@@ -163,7 +164,7 @@ func (c *collector) walk(dir string, fi fs.FileInfo, ancestors []fileID) {
 		case fi.IsDir():
 			c.walk(p, fi, ancestors)
 		case !scanExts[strings.ToLower(filepath.Ext(p))]:
-			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image or PDF", p))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF or recording", p))
 		default:
 			c.addFile(p, fi, false)
 		}
@@ -229,8 +230,15 @@ func (c *collector) addSource(src *source, head []byte) {
 		src.sizes, src.pages = sizes, len(sizes)
 	case imageFormat(head) != "":
 		src.kind, src.pages = kindImage, 1
+	case isVideo(head):
+		if src.path == "" {
+			// ffmpeg seeks in most containers; a recording is a file.
+			c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("recordings are read from files, not standard input")}})
+			return
+		}
+		src.kind, src.pages = kindVideo, 1
 	default:
-		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image or a PDF")}})
+		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image, a PDF or a recording (MP4, MOV, MKV, WebM, AVI, ...)")}})
 		return
 	}
 	c.srcs = append(c.srcs, src)

@@ -65,8 +65,15 @@ type Options struct {
 	MaxStdin int64
 
 	// EvidenceDir, when set, receives one PNG per page with findings, every
-	// finding boxed and blacked out (see WriteEvidence).
+	// finding boxed and blacked out (see WriteEvidence); for recordings one
+	// PNG per exposure, from its first frame.
 	EvidenceDir string
+	// RedactDir, when set, receives a redacted copy of every source with
+	// findings (see redact.go and video.go).
+	RedactDir string
+	// MaxDuration refuses recordings longer than this many seconds; zero
+	// means DefaultMaxDuration.
+	MaxDuration float64
 
 	// Note receives remarks that are not errors (skipped files, duplicates,
 	// evidence files written). May be nil.
@@ -83,6 +90,10 @@ type Progress struct {
 	Pages, PagesDone     int
 	Sources, SourcesDone int
 	Started              time.Time
+	// A recording being read: its time position and duration (seconds)
+	// and when reading it started.
+	Position, Duration float64
+	VideoStarted       time.Time
 }
 
 // Finding is a rule finding located in a source: Page is 0-based (always 0
@@ -92,6 +103,10 @@ type Finding struct {
 	Page   int
 	Paged  bool // the source has pages (PDF): say which page when printing
 	rules.Finding
+	// Video findings are exposures: on screen from Time to End (seconds,
+	// End exclusive: the first frame it was gone).
+	Video     bool
+	Time, End float64
 }
 
 // Error is one failed source (or one failed page of a PDF).
@@ -112,6 +127,7 @@ type Result struct {
 	Pages    int
 	Dropped  int      // findings below MinConf that were dropped
 	Evidence []string // evidence files written
+	Redacted []string // redacted copies written
 }
 
 // Scanner scans paths with one configuration.
@@ -142,6 +158,9 @@ func New(opt Options) (*Scanner, error) {
 	if opt.Parallel <= 0 {
 		opt.Parallel = min(2, runtime.NumCPU())
 	}
+	if opt.MaxDuration <= 0 {
+		opt.MaxDuration = DefaultMaxDuration
+	}
 	if opt.MaxStdin <= 0 {
 		opt.MaxStdin = DefaultMaxStdin
 	}
@@ -167,8 +186,9 @@ func (s *Scanner) PDFDPI() int { return s.opt.PDFDPI }
 
 // pageJob is one page to OCR.
 type pageJob struct {
-	src  *source
-	page int
+	src      *source
+	page     int
+	progress func(pos, dur float64) // recordings: time position
 }
 
 // pageResult is what one page produced. Findings stand even when writing
@@ -176,7 +196,8 @@ type pageJob struct {
 type pageResult struct {
 	findings []Finding
 	dropped  int
-	evidence string
+	evidence []string
+	redacted string
 	ocrOK    bool
 	err      error
 }
@@ -212,9 +233,19 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
+				if jobs[i].src.kind == kindVideo && s.opt.Progress != nil {
+					started := time.Now()
+					jobs[i].progress = func(pos, dur float64) {
+						mu.Lock()
+						defer mu.Unlock()
+						prog.Position, prog.Duration, prog.VideoStarted = pos, dur, started
+						s.opt.Progress(prog)
+					}
+				}
 				results[i] = s.scanPage(ctx, jobs[i])
 				mu.Lock()
 				prog.PagesDone++
+				prog.Position, prog.Duration = 0, 0
 				remaining[jobs[i].src]--
 				if remaining[jobs[i].src] == 0 {
 					prog.SourcesDone++
@@ -248,8 +279,9 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 		}
 		res.Findings = append(res.Findings, r.findings...)
 		res.Dropped += r.dropped
-		if r.evidence != "" {
-			res.Evidence = append(res.Evidence, r.evidence)
+		res.Evidence = append(res.Evidence, r.evidence...)
+		if r.redacted != "" {
+			res.Redacted = append(res.Redacted, r.redacted)
 		}
 		if r.err != nil {
 			err := r.err
@@ -267,6 +299,11 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 			res.Scanned++
 		}
 	}
+	if s.opt.RedactDir != "" {
+		for _, e := range s.redactStill(ctx, srcs, res) {
+			errs = append(errs, seqErr{e.seq, e.Error})
+		}
+	}
 	// Collect errors and page errors interleave as the inputs were given.
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].seq < errs[j].seq })
 	for _, e := range errs {
@@ -278,6 +315,9 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 // scanPage loads, OCRs and matches one page. Pixel buffers live only for
 // the duration of the call.
 func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
+	if job.src.kind == kindVideo {
+		return s.scanVideo(ctx, job)
+	}
 	img, err := s.loadPage(ctx, job.src, job.page)
 	if err != nil {
 		return pageResult{err: err}
@@ -302,7 +342,7 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 			r.err = fmt.Errorf("evidence: %w", err)
 			return r
 		}
-		r.evidence = path
+		r.evidence = []string{path}
 		s.opt.Note("evidence written: " + path)
 	}
 	return r
