@@ -325,7 +325,7 @@ func (r *reader) scrolls(cur *image.RGBA, regions []image.Rectangle) []image.Rec
 			continue
 		}
 		r.res.Scrolls++
-		r.lines = moveLines(r.lines, rg, dy)
+		r.lines = moveLines(r.lines, rg, cur.Rect, dy)
 		copyRect(r.ref, sh, rg)
 		out = append(out, left...)
 		for _, x := range rest {

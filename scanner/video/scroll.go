@@ -12,8 +12,9 @@ import (
 // a full OCR of the region (measured on the accuracy recording: most of the
 // read time went to its 2-second scroll).
 const (
-	minScrollH = 96  // regions lower than this are read as they are
-	minScrollW = 200 // narrower ones too (a card, a line)
+	minScrollH  = 96  // regions lower than this are read as they are
+	minScrollW  = 200 // narrower ones too (a card, a line)
+	scrollSlack = 8
 )
 
 // findScroll looks for a vertical shift dy with cur(x, y) ≈ ref(x, y+dy)
@@ -95,7 +96,7 @@ func shiftedRef(ref, cur *image.RGBA, rg image.Rectangle, dy int) *image.RGBA {
 
 // moveLines moves the words inside rg by -dy (their pixels moved there);
 // words that leave rg are dropped.
-func moveLines(lines []rules.Line, rg image.Rectangle, dy int) []rules.Line {
+func moveLines(lines []rules.Line, rg, bounds image.Rectangle, dy int) []rules.Line {
 	out := lines[:0]
 	for _, l := range lines {
 		if !boxRect(l.Box).Overlaps(rg) {
@@ -114,7 +115,9 @@ func moveLines(lines []rules.Line, rg image.Rectangle, dy int) []rules.Line {
 				continue // cut by the region's edge: read again if still there
 			}
 			w.Box.Y -= dy
-			if boxRect(w.Box).In(rg) {
+			// OCR boxes reach a pixel or two past the ink that bounds the
+			// changed region: a word moved to the region's edge stays.
+			if boxRect(w.Box).In(rg.Inset(-scrollSlack).Intersect(bounds)) {
 				ws = append(ws, w)
 				box = box.Union(w.Box)
 			}
