@@ -80,7 +80,7 @@ func Probe(ctx context.Context, path string, lim Limits) (*Info, error) {
 	out, err := run(ctx, "ffprobe", maxProbeOutput, "-v", "error", "-print_format", "json",
 		"-show_format", "-show_streams", "--", fileArg(path))
 	if err != nil {
-		return nil, err
+		return nil, dropPath(err, path)
 	}
 	return parseProbe(out, lim)
 }
@@ -261,4 +261,14 @@ func (t *tail) lastLine() string {
 		return l
 	}
 	return ""
+}
+
+// dropPath removes "file:PATH: " from a tool's message: the source name
+// already starts the error line.
+func dropPath(err error, path string) error {
+	msg := err.Error()
+	if !strings.Contains(msg, fileArg(path)) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(msg, fileArg(path)+": ", ""))
 }
