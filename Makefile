@@ -17,7 +17,7 @@ export CGO_ENABLED := 1
 # One Tesseract thread per instance: OpenMP threads slow Tesseract down (see NOTES).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: all deps test-deps build run test unit fuzz bench bench-rules bench-scan bench-watch vet clean
+.PHONY: all deps test-deps build run test unit fuzz bench bench-rules bench-scan bench-video bench-watch vet clean
 
 all: build
 
@@ -47,7 +47,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseAmount$$' -fuzztime=$(FUZZ_AMOUNT) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 
-bench: bench-rules bench-scan bench-watch
+bench: bench-rules bench-scan bench-video bench-watch
 
 # Rule loading and matching: 10 names (baseline) against 100,000.
 bench-rules:
@@ -56,6 +56,10 @@ bench-rules:
 # demoguard scan against the naive tesseract CLI over the corpus, in one run.
 bench-scan: build test-deps
 	$(GO) run ./scanner/scan/bench -bin $(BIN)
+
+# Recordings: demoguard scan against ffmpeg fps=1 + the tesseract CLI, in one run.
+bench-video: build test-deps
+	$(GO) run ./scanner/video/bench -bin $(BIN)
 
 # Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
 SOAK ?= 30m

@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -109,9 +108,6 @@ func (s *Scanner) scanVideo(ctx context.Context, job pageJob) pageResult {
 	}
 	res, err := video.Read(ctx, job.src.path, cfg)
 	if err != nil {
-		if errors.Is(err, video.ErrMissingTool) {
-			return pageResult{err: err}
-		}
 		return pageResult{err: err}
 	}
 	r.ocrOK = true
