@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
+	"github.com/demoguard/demoguard/scanner/event"
 )
 
 // pageURL is the presenter page's address as watch announced it on stderr.
@@ -87,7 +87,7 @@ func TestWatchPresenterPage(t *testing.T) {
 	win := show(t, disp, card("Dana Whitfield", "TOP SECRET roadmap attached"), 1450, 930)
 	defer win.Close()
 	e := w.next(2 * time.Second)
-	if e.Event != "alert" {
+	if e.Event != event.Alert {
 		t.Fatalf("want an alert, got %+v", e)
 	}
 	// The page got the event in the same Emit as stdout; give its HTTP
@@ -157,10 +157,10 @@ timeout = "5s"
 	win := show(t, disp, card("Note: Internal Only"), 300, 700)
 	defer win.Close()
 	e := w.next(2 * time.Second)
-	if e.Event != "alert" || e.Severity != "high" {
+	if e.Event != event.Alert || e.Severity != "high" {
 		t.Fatalf("want a high alert, got %+v", e)
 	}
-	var got scanner.Event
+	var got event.Event
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, err := os.ReadFile(out)
@@ -175,7 +175,7 @@ timeout = "5s"
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got.Event != "alert" || got.Incident != e.Incident || got.Rule != e.Rule || got.Severity != "high" {
+	if got.Event != event.Alert || got.Incident != e.Incident || got.Rule != e.Rule || got.Severity != "high" {
 		t.Fatalf("command got %+v, want the alert %s", got, e.Incident)
 	}
 	if got.Text == "" || strings.Contains(strings.ToLower(got.Text), "internal only") {
@@ -205,48 +205,5 @@ func TestWatchHubFlagErrors(t *testing.T) {
 		if !errors.As(err, &ee) || ee.code != exitErr || !strings.Contains(ee.msg, tt.want) {
 			t.Errorf("watch %q: %v, want exit 2 naming %s", tt.args, err, tt.want)
 		}
-	}
-}
-
-// The page, hub and token settings come from [watch] unless a flag is
-// given; [actions] is parsed and checked for typos like the rest.
-func TestWatchPrivateConfig(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.toml")
-	os.WriteFile(cfg, []byte(`[watch]
-ui = 8765
-hub = "http://booth:8766/"
-room = "Hall A"
-token = "from-config"
-
-[actions.obs]
-url = "ws://127.0.0.1:4455"
-
-[actions.critical]
-command = ["./cut.sh", "camera"]
-scene = "Camera"
-scene_back = true
-`), 0o600)
-	s := stdio{out: io.Discard, err: io.Discard}
-	fs, o := watchFlags(s)
-	if err := parseFlags(fs, []string{"--room", "Hall B", "--config", cfg}, s); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := loadConfig(cfg, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := o.applyConfig(&fc.Watch, map[string]bool{"room": true, "config": true}); err != nil {
-		t.Fatal(err)
-	}
-	if o.ui != "8765" || o.hub != "http://booth:8766/" || o.room != "Hall B" || o.token != "from-config" {
-		t.Fatalf("options %+v", o)
-	}
-	if c := fc.Actions.Critical; c == nil || c.Command[0] != filepath.Join(dir, "cut.sh") || c.Scene != "Camera" || fc.Actions.OBS.URL == "" {
-		t.Fatalf("actions %+v: want the script relative to the config file", fc.Actions)
-	}
-	os.WriteFile(cfg, []byte("[actions.high]\ncomand = [\"x\"]\n"), 0o600)
-	if _, err := loadConfig(cfg, true); err == nil || !strings.Contains(err.Error(), "comand") {
-		t.Fatalf("unknown key in [actions.high]: %v", err)
 	}
 }

@@ -22,8 +22,10 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/sink"
 )
 
 // renderText draws lines in the 7x13 bitmap font scaled by scale (nearest
@@ -66,13 +68,13 @@ func slide() *image.RGBA {
 // watchRun is `demoguard watch --format json` running in this process.
 type watchRun struct {
 	t      *testing.T
-	events chan scanner.Event
+	events chan event.Event
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run returned; err is then set
 	err    error
 	stderr *syncBuf
-	agent  chan *scanner.Agent
-	a      *scanner.Agent
+	agent  chan *agent.Agent
+	a      *agent.Agent
 }
 
 type syncBuf struct {
@@ -91,12 +93,12 @@ func startWatch(t *testing.T, display string, args ...string) *watchRun {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // never the developer's config
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	w := &watchRun{t: t, events: make(chan scanner.Event, 100), cancel: cancel, done: make(chan struct{}), stderr: &syncBuf{}, agent: make(chan *scanner.Agent, 1)}
-	watchStarted = func(a *scanner.Agent) { w.agent <- a }
+	w := &watchRun{t: t, events: make(chan event.Event, 100), cancel: cancel, done: make(chan struct{}), stderr: &syncBuf{}, agent: make(chan *agent.Agent, 1)}
+	watchStarted = func(a *agent.Agent) { w.agent <- a }
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			var e scanner.Event
+			var e event.Event
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				t.Errorf("stdout line %q is not an event: %v", sc.Text(), err)
 				continue
@@ -115,7 +117,7 @@ func startWatch(t *testing.T, display string, args ...string) *watchRun {
 		<-w.done
 		watchStarted = nil
 	})
-	var a *scanner.Agent
+	var a *agent.Agent
 	select {
 	case a = <-w.agent:
 	case <-w.done:
@@ -123,7 +125,7 @@ func startWatch(t *testing.T, display string, args ...string) *watchRun {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("watch did not start; stderr:\n%s", w.stderr)
 	}
-	if e := w.next(30 * time.Second); e.Event != "reload" || e.Rules == 0 {
+	if e := w.next(30 * time.Second); e.Event != event.Reload || e.Rules == 0 {
 		t.Fatalf("first event %+v, want reload with the rule count", e)
 	}
 	deadline := time.Now().Add(60 * time.Second)
@@ -138,7 +140,7 @@ func startWatch(t *testing.T, display string, args ...string) *watchRun {
 }
 
 // next returns the next event, failing after d.
-func (w *watchRun) next(d time.Duration) scanner.Event {
+func (w *watchRun) next(d time.Duration) event.Event {
 	w.t.Helper()
 	select {
 	case e, ok := <-w.events:
@@ -149,7 +151,7 @@ func (w *watchRun) next(d time.Duration) scanner.Event {
 	case <-time.After(d):
 		w.t.Fatalf("no event within %v; agent %+v; stderr:\n%s", d, w.a.Stats(), w.stderr)
 	}
-	return scanner.Event{}
+	return event.Event{}
 }
 
 // none asserts that no event comes within d.
@@ -163,10 +165,10 @@ func (w *watchRun) none(d time.Duration) {
 }
 
 // stop cancels the run (what SIGINT does) and returns the remaining events.
-func (w *watchRun) stop() ([]scanner.Event, error) {
+func (w *watchRun) stop() ([]event.Event, error) {
 	w.cancel()
 	<-w.done
-	var rest []scanner.Event
+	var rest []event.Event
 	for e := range w.events {
 		rest = append(rest, e)
 	}
@@ -195,7 +197,7 @@ func TestWatchEndToEnd(t *testing.T) {
 	win := show(t, disp, card("Dana Whitfield", "TOP SECRET roadmap attached"), 1450, 930)
 	e := w.next(2 * time.Second)
 	latency := time.Since(shown)
-	if e.Event != "alert" || e.Rule != "classification-marker" || e.Severity != "high" || e.Display == nil || *e.Display != 0 {
+	if e.Event != event.Alert || e.Rule != "classification-marker" || e.Severity != "high" || e.Display == nil || *e.Display != 0 {
 		t.Fatalf("first event %+v, want a classification-marker alert on display 0", e)
 	}
 	if e.Box == nil || e.Box.X < 1450 || e.Box.Y < 930 || e.Fingerprint == "" || e.Incident == "" || e.FirstSeen == nil {
@@ -212,7 +214,7 @@ func TestWatchEndToEnd(t *testing.T) {
 	// It goes: one clear with the exposure.
 	win.Close()
 	c := w.next(5 * time.Second)
-	if c.Event != "clear" || c.Incident != e.Incident || c.ExposureMS == nil || *c.ExposureMS < 1000 || *c.ExposureMS > 5000 {
+	if c.Event != event.Clear || c.Incident != e.Incident || c.ExposureMS == nil || *c.ExposureMS < 1000 || *c.ExposureMS > 5000 {
 		t.Fatalf("after the window closed: %+v, want a clear of %s with ~1.5-2.5s exposure", c, e.Incident)
 	}
 
@@ -220,14 +222,14 @@ func TestWatchEndToEnd(t *testing.T) {
 	win = show(t, disp, card("Q3 board pack", "Strictly Confidential"), 100, 800)
 	defer win.Close()
 	e = w.next(2 * time.Second)
-	if e.Event != "alert" {
+	if e.Event != event.Alert {
 		t.Fatalf("want an alert, got %+v", e)
 	}
 	rest, err := w.stop()
 	if err != nil {
 		t.Fatalf("watch returned %v on shutdown, want nil (exit 0)", err)
 	}
-	if len(rest) != 1 || rest[0].Event != "clear" || rest[0].Incident != e.Incident {
+	if len(rest) != 1 || rest[0].Event != event.Clear || rest[0].Incident != e.Incident {
 		t.Fatalf("events at shutdown %+v, want one clear of %s", rest, e.Incident)
 	}
 	b, err := os.ReadFile(logFile)
@@ -273,28 +275,28 @@ func TestWatchHotReload(t *testing.T) {
 	win := show(t, disp, card("Re: Globex renewal call", "", "Next: Initech pilot review"), 1300, 700)
 	defer win.Close()
 	e := w.next(3 * time.Second)
-	if e.Event != "alert" || e.Rule != "customers" {
+	if e.Event != event.Alert || e.Rule != "customers" {
 		t.Fatalf("want a customers alert for Globex, got %+v", e)
 	}
 	w.none(time.Second) // Initech is not a customer yet
 
 	writeRules(t, rf, `"Globex", "Initech"`)
-	if e := w.next(5 * time.Second); e.Event != "reload" || e.Rules != 1 {
+	if e := w.next(5 * time.Second); e.Event != event.Reload || e.Rules != 1 {
 		t.Fatalf("want a reload event with 1 rule, got %+v", e)
 	}
-	if e := w.next(3 * time.Second); e.Event != "alert" || e.Rule != "customers" || e.Box.Y < e.Box.Y {
+	if e := w.next(3 * time.Second); e.Event != event.Alert || e.Rule != "customers" || e.Box.Y < e.Box.Y {
 		t.Fatalf("want an alert for the new term, got %+v", e)
 	}
 
 	os.WriteFile(rf, []byte("[[rules]]\nid = \"customers\"\nseverity = \"extreme\"\nterms = [\"Globex\"]\n"), 0o600)
 	e = w.next(5 * time.Second)
-	if e.Event != "error" || e.File == "" || e.Line == 0 || e.Message == "" {
+	if e.Event != event.Error || e.File == "" || e.Line == 0 || e.Message == "" {
 		t.Fatalf("want an error event with file and line, got %+v", e)
 	}
 	// The old rules (with Initech) still work.
 	win2 := show(t, disp, card("New: Initech contract"), 200, 600)
 	defer win2.Close()
-	if e := w.next(3 * time.Second); e.Event != "alert" || e.Rule != "customers" {
+	if e := w.next(3 * time.Second); e.Event != event.Alert || e.Rule != "customers" {
 		t.Fatalf("after a broken save, want the previous rules to alert, got %+v", e)
 	}
 }
@@ -327,7 +329,7 @@ func TestWatchWebhookDeadEndpoint(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		if r.Header.Get(scanner.SignatureHeader) == scanner.Sign(secret, body) {
+		if r.Header.Get(sink.SignatureHeader) == sink.Sign(secret, body) {
 			verified++
 		} else {
 			bad++
@@ -345,7 +347,7 @@ func TestWatchWebhookDeadEndpoint(t *testing.T) {
 	for i, text := range []string{"Memo: TOP SECRET", "Note: Internal Only", "Draft: Do Not Distribute"} {
 		win := show(t, disp, card(text), 300+i*500, 700)
 		defer win.Close()
-		if e := w.next(2 * time.Second); e.Event != "alert" {
+		if e := w.next(2 * time.Second); e.Event != event.Alert {
 			t.Fatalf("alert %d: got %+v", i, e)
 		}
 	}
@@ -353,50 +355,6 @@ func TestWatchWebhookDeadEndpoint(t *testing.T) {
 	defer mu.Unlock()
 	if verified == 0 || bad != 0 {
 		t.Fatalf("webhook: %d verified, %d bad signatures", verified, bad)
-	}
-}
-
-func TestWatchFlagsAndConfig(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.toml")
-	os.WriteFile(cfg, []byte("[watch]\nrules = [\"r.toml\"]\ndisplay = 1\ninterval = \"500ms\"\nmax_cpu = 25\nformat = \"json\"\nmin_conf = 0.7\nshow_text = true\n"), 0o600)
-	s := stdio{out: io.Discard, err: io.Discard}
-	fs, o := watchFlags(s)
-	if err := parseFlags(fs, []string{"--interval", "1s", "--config", cfg}, s); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := loadConfig(cfg, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := map[string]bool{"interval": true, "config": true}
-	if err := o.applyConfig(&fc.Watch, set); err != nil {
-		t.Fatal(err)
-	}
-	d, cpu, err := o.validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.interval != time.Second || d != 1 || cpu != 0.25 || o.format != "json" || o.minConf != 0.7 || !o.showText || o.rules[0] != filepath.Join(dir, "r.toml") {
-		t.Fatalf("options %+v display %d cpu %v", o, d, cpu)
-	}
-	os.WriteFile(cfg, []byte("[watch]\nmax_cpus = 25\n"), 0o600)
-	if _, err := loadConfig(cfg, true); err == nil || !strings.Contains(err.Error(), "max_cpus") {
-		t.Fatalf("unknown key: %v", err)
-	}
-	if _, err := loadConfig(filepath.Join(dir, "missing.toml"), false); err != nil {
-		t.Fatalf("missing default config: %v", err)
-	}
-	if _, err := loadConfig(filepath.Join(dir, "missing.toml"), true); err == nil {
-		t.Fatal("missing explicit config accepted")
-	}
-	for _, bad := range []string{"0", "-5%", "abc"} {
-		if _, err := parseMaxCPU(bad); err == nil {
-			t.Errorf("--max-cpu %s accepted", bad)
-		}
-	}
-	if v, _ := parseMaxCPU("50%"); v != 0.5 {
-		t.Errorf("50%% = %v cores", v)
 	}
 }
 
@@ -418,7 +376,7 @@ func TestWatchTwoMonitors(t *testing.T) {
 	win := show(t, disp, card("Memo: TOP SECRET"), 1920+300, 200)
 	defer win.Close()
 	e := w.next(3 * time.Second)
-	if e.Event != "alert" || e.Display == nil || *e.Display != 1 {
+	if e.Event != event.Alert || e.Display == nil || *e.Display != 1 {
 		t.Fatalf("want an alert on display 1, got %+v", e)
 	}
 	if e.Box.X < 300 || e.Box.X > 700 || e.Box.Y < 200 || e.Box.Y > 300 {
@@ -427,7 +385,7 @@ func TestWatchTwoMonitors(t *testing.T) {
 	if err := xtest.DeleteMonitor(disp, "DG-1"); err != nil {
 		t.Fatal(err)
 	}
-	if c := w.next(10 * time.Second); c.Event != "clear" || c.Incident != e.Incident {
+	if c := w.next(10 * time.Second); c.Event != event.Clear || c.Incident != e.Incident {
 		t.Fatalf("after unplugging display 1: %+v, want the clear of %s", c, e.Incident)
 	}
 }

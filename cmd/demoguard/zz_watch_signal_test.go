@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
+	"github.com/demoguard/demoguard/scanner/event"
 )
 
 // The test binary doubles as the demoguard binary (no separate build): with
@@ -39,18 +39,18 @@ func TestWatchSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	events := make(chan scanner.Event, 100)
+	events := make(chan event.Event, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			var e scanner.Event
+			var e event.Event
 			if json.Unmarshal(sc.Bytes(), &e) == nil {
 				events <- e
 			}
 		}
 		close(events)
 	}()
-	next := func(d time.Duration) scanner.Event {
+	next := func(d time.Duration) event.Event {
 		t.Helper()
 		select {
 		case e, ok := <-events:
@@ -61,21 +61,21 @@ func TestWatchSIGINT(t *testing.T) {
 		case <-time.After(d):
 			t.Fatalf("no event within %v; stderr:\n%s", d, stderr.String())
 		}
-		return scanner.Event{}
+		return event.Event{}
 	}
-	if e := next(60 * time.Second); e.Event != "reload" {
+	if e := next(60 * time.Second); e.Event != event.Reload {
 		t.Fatalf("first event %+v", e)
 	}
 	win := show(t, disp, card("Memo: TOP SECRET"), 600, 500)
 	defer win.Close()
 	alert := next(30 * time.Second) // the first frame may still be being read
-	if alert.Event != "alert" {
+	if alert.Event != event.Alert {
 		t.Fatalf("want an alert, got %+v", alert)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(10 * time.Second); e.Event != "clear" || e.Incident != alert.Incident || e.ExposureMS == nil {
+	if e := next(10 * time.Second); e.Event != event.Clear || e.Incident != alert.Incident || e.ExposureMS == nil {
 		t.Fatalf("after SIGINT: %+v, want the clear of %s", e, alert.Incident)
 	}
 	if err := cmd.Wait(); err != nil {

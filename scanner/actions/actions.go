@@ -3,7 +3,7 @@
 // video mixer's CLI, a stream deck, a script), and an OBS scene switch over
 // obs-websocket v5 (to "Camera" on a critical alert, back on clear).
 //
-// A Runner is a scanner.Sink. Emit only queues: commands and OBS run on
+// A Runner is a event.Sink. Emit only queues: commands and OBS run on
 // their own goroutines with timeouts, so an action never slows scanning,
 // and every failure comes back as an "error" event through OnError.
 package actions
@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
@@ -100,7 +100,7 @@ func (c *Config) Empty() bool {
 type compiled struct {
 	command   []string
 	timeout   time.Duration
-	on        map[string]bool
+	on        map[event.Kind]bool
 	scene     string
 	sceneBack bool
 }
@@ -114,12 +114,12 @@ type Options struct {
 	// never after Close has returned. Close waits for actions in flight,
 	// which may call it: do not hold a lock OnError needs while calling
 	// Close (close the Runner before the sinks it reports into).
-	OnError func(scanner.Event)
+	OnError func(event.Event)
 	// Now is the clock for error events; default time.Now.
 	Now func() time.Time
 }
 
-// Runner is a scanner.Sink that runs the configured actions.
+// Runner is a event.Sink that runs the configured actions.
 type Runner struct {
 	opt     Options
 	actions map[string]*compiled
@@ -148,7 +148,7 @@ type Runner struct {
 }
 
 type job struct {
-	ev  scanner.Event
+	ev  event.Event
 	act *compiled
 }
 
@@ -209,7 +209,7 @@ func New(cfg Config, opt Options) (*Runner, error) {
 }
 
 func compile(a *Action) (*compiled, error) {
-	c := &compiled{command: a.Command, timeout: 10 * time.Second, on: map[string]bool{}, scene: a.Scene, sceneBack: a.SceneBack}
+	c := &compiled{command: a.Command, timeout: 10 * time.Second, on: map[event.Kind]bool{}, scene: a.Scene, sceneBack: a.SceneBack}
 	if len(a.Command) == 0 && a.Scene == "" {
 		return nil, errors.New("nothing to do: set command or scene")
 	}
@@ -225,13 +225,13 @@ func compile(a *Action) (*compiled, error) {
 	}
 	on := a.On
 	if len(on) == 0 {
-		on = []string{"alert"}
+		on = []string{string(event.Alert)}
 	}
 	for _, e := range on {
-		if e != "alert" && e != "clear" {
+		if k := event.Kind(e); k != event.Alert && k != event.Clear {
 			return nil, fmt.Errorf("on: %q: want alert or clear", e)
 		}
-		c.on[e] = true
+		c.on[event.Kind(e)] = true
 	}
 	if len(a.Command) == 0 && len(a.On) > 0 {
 		return nil, errors.New("on applies to command, and there is none")
@@ -243,8 +243,8 @@ func compile(a *Action) (*compiled, error) {
 }
 
 // Emit queues the actions an event calls for; it never blocks.
-func (r *Runner) Emit(e scanner.Event) {
-	if e.Event != "alert" && e.Event != "clear" {
+func (r *Runner) Emit(e event.Event) {
+	if e.Event != event.Alert && e.Event != event.Clear {
 		return
 	}
 	e = e.WithText(r.opt.ShowText)
@@ -322,7 +322,7 @@ func (r *Runner) runCommand(j job) {
 func (r *Runner) switchScene(j job) {
 	e, a := j.ev, j.act
 	switch e.Event {
-	case "alert":
+	case event.Alert:
 		if a == nil || a.scene == "" {
 			return
 		}
@@ -348,7 +348,7 @@ func (r *Runner) switchScene(j job) {
 		}
 		r.switched, r.ours, r.oursRank = true, a.scene, rank
 		r.back = r.back || a.sceneBack
-	case "clear":
+	case event.Clear:
 		if !r.switchers[e.Incident] {
 			return
 		}
@@ -376,7 +376,7 @@ func (r *Runner) switchScene(j job) {
 	}
 }
 
-func (r *Runner) fail(e scanner.Event, err error) {
+func (r *Runner) fail(e event.Event, err error) {
 	if r.opt.OnError == nil || r.closed.Load() {
 		return
 	}
@@ -384,7 +384,7 @@ func (r *Runner) fail(e scanner.Event, err error) {
 	if e.Severity != "" {
 		what = fmt.Sprintf("action for %s %s", e.Severity, e.Event)
 	}
-	r.opt.OnError(scanner.Event{
+	r.opt.OnError(event.Event{
 		Event: "error", Time: r.opt.Now(), Rule: e.Rule, Severity: e.Severity, Incident: e.Incident,
 		Message: what + ": " + err.Error(),
 	})

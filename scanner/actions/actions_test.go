@@ -10,19 +10,20 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
 )
 
 const secret = "Project Falcon budget"
 
 // alertEvent makes a real alert through the tracker (with its raw text).
-func alertEvent(t *testing.T, rule, sev string) scanner.Event {
+func alertEvent(t *testing.T, rule, sev string) event.Event {
 	t.Helper()
 	s, ok := rules.ParseSeverity(sev)
 	if !ok {
 		t.Fatalf("severity %q", sev)
 	}
-	tr := scanner.NewTracker(time.Second, 0, []byte("salt"))
+	tr := incident.New(time.Second, 0, []byte("salt"))
 	evs := tr.Observe(0, []rules.Finding{{Rule: rule, Severity: s, Text: secret, Confidence: 0.9}}, time.Now(), nil)
 	if len(evs) != 1 {
 		t.Fatalf("tracker gave %+v", evs)
@@ -30,7 +31,7 @@ func alertEvent(t *testing.T, rule, sev string) scanner.Event {
 	return evs[0]
 }
 
-func clearEvent(a scanner.Event) scanner.Event {
+func clearEvent(a event.Event) event.Event {
 	c := a
 	c.Event, c.Time = "clear", time.Now()
 	return c
@@ -39,20 +40,20 @@ func clearEvent(a scanner.Event) scanner.Event {
 // errors collects the error events a Runner reports.
 type errs struct {
 	mu  sync.Mutex
-	evs []scanner.Event
-	ch  chan scanner.Event
+	evs []event.Event
+	ch  chan event.Event
 }
 
-func newErrs() *errs { return &errs{ch: make(chan scanner.Event, 100)} }
+func newErrs() *errs { return &errs{ch: make(chan event.Event, 100)} }
 
-func (e *errs) add(ev scanner.Event) {
+func (e *errs) add(ev event.Event) {
 	e.mu.Lock()
 	e.evs = append(e.evs, ev)
 	e.mu.Unlock()
 	e.ch <- ev
 }
 
-func (e *errs) wait(t *testing.T) scanner.Event {
+func (e *errs) wait(t *testing.T) event.Event {
 	t.Helper()
 	select {
 	case ev := <-e.ch:
@@ -60,13 +61,13 @@ func (e *errs) wait(t *testing.T) scanner.Event {
 	case <-time.After(20 * time.Second): // bounds a hung test only
 		t.Fatal("no error event")
 	}
-	return scanner.Event{}
+	return event.Event{}
 }
 
-func (e *errs) all() []scanner.Event {
+func (e *errs) all() []event.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]scanner.Event(nil), e.evs...)
+	return append([]event.Event(nil), e.evs...)
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -133,7 +134,7 @@ func TestCommandGetsEventOnStdin(t *testing.T) {
 			}
 			// Events of other severities and kinds run nothing.
 			r.Emit(alertEvent(t, "budget", "low"))
-			r.Emit(scanner.Event{Event: "error", Severity: "high", Message: "x"})
+			r.Emit(event.Event{Event: "error", Severity: "high", Message: "x"})
 			r.Close() // runs what is queued
 			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 			if len(files) != len(tt.want) {
@@ -144,14 +145,14 @@ func TestCommandGetsEventOnStdin(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got scanner.Event
+				var got event.Event
 				if err := json.Unmarshal(b, &got); err != nil {
 					t.Fatalf("stdin is not an event: %v: %s", err, b)
 				}
-				if got.Event != w || got.Rule != "budget" || got.Incident != a.Incident {
+				if string(got.Event) != w || got.Rule != "budget" || got.Incident != a.Incident {
 					t.Errorf("stdin event %+v", got)
 				}
-				if want := scanner.Mask(secret); tt.showText {
+				if want := event.Mask(secret); tt.showText {
 					if got.Text != secret && w == "alert" {
 						t.Errorf("text %q, want it unmasked with ShowText", got.Text)
 					}

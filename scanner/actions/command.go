@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 )
 
 // run runs argv with stdin, killing it (and, on Unix, the processes it
 // started) after timeout. The event's kind, severity and rule are in the
 // environment too, for scripts that do not parse JSON.
-func run(ctx context.Context, argv []string, timeout time.Duration, stdin []byte, e scanner.Event) error {
+func run(ctx context.Context, argv []string, timeout time.Duration, stdin []byte, e event.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -24,7 +24,7 @@ func run(ctx context.Context, argv []string, timeout time.Duration, stdin []byte
 	out := &tail{max: 2048}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(),
-		"DEMOGUARD_EVENT="+e.Event, "DEMOGUARD_SEVERITY="+e.Severity,
+		"DEMOGUARD_EVENT="+string(e.Event), "DEMOGUARD_SEVERITY="+e.Severity,
 		"DEMOGUARD_RULE="+e.Rule, "DEMOGUARD_INCIDENT="+e.Incident)
 	killGroup(cmd)
 	// A child that keeps our pipes open must not keep us waiting.

@@ -32,11 +32,13 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
+	"github.com/demoguard/demoguard/scanner/watch"
 	"github.com/demoguard/demoguard/scanner/xdamage"
 )
 
@@ -55,34 +57,15 @@ func TestMain(m *testing.M) {
 }
 
 // chanSink hands events to the benchmark.
-type chanSink chan scanner.Event
+type chanSink chan event.Event
 
-func (c chanSink) Emit(e scanner.Event) {
+func (c chanSink) Emit(e event.Event) {
 	select {
 	case c <- e:
 	default: // the benchmark does not read some events (reload); never block the agent
 	}
 }
 func (c chanSink) Close() error { return nil }
-
-type captureAdapter struct{ c *capture.X11 }
-
-func (a captureAdapter) CaptureInto(d scanner.Display, dst *image.RGBA) (*image.RGBA, error) {
-	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
-}
-
-func (a captureAdapter) Displays() ([]scanner.Display, error) {
-	ds, err := a.c.Displays()
-	out := make([]scanner.Display, len(ds))
-	for i, d := range ds {
-		out[i] = scanner.Display{Index: d.Index, Bounds: d.Bounds}
-	}
-	return out, err
-}
-
-func (a captureAdapter) Capture(d scanner.Display) (*image.RGBA, error) {
-	return a.c.Capture(capture.Display{Index: d.Index, Bounds: d.Bounds})
-}
 
 // Results are the figures for the README.
 type Results struct {
@@ -104,7 +87,7 @@ type Results struct {
 	GoroutinesEnd    int     `json:"goroutines_end"`
 	GoroutineSlope   float64 `json:"goroutine_slope_per_min"`
 	SoakCPUPercent   float64 `json:"soak_cpu_percent_of_one_core"`
-	Stats            scanner.Stats
+	Stats            agent.Stats
 }
 
 func TestWatchPerformance(t *testing.T) {
@@ -133,14 +116,14 @@ func TestWatchPerformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := make(chanSink, 1000)
-	agent := scanner.New(scanner.Config{
-		Capturer: captureAdapter{cp}, Recognizer: eng, Sink: events, Display: -1,
-		Rules:   func() scanner.Matcher { return rs },
+	ag := agent.New(agent.Config{
+		Capturer: watch.Capturer(cp), Recognizer: eng, Sink: events, Display: -1,
+		Rules:   func() agent.Matcher { return rs },
 		Changes: dw, MinConf: 0.5,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- agent.Run(ctx) }()
+	go func() { done <- ag.Run(ctx) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -148,7 +131,7 @@ func TestWatchPerformance(t *testing.T) {
 		}
 	}()
 	// The dense screen is read first (at the CPU budget) — wait for it.
-	waitIdle(t, agent, 5*time.Minute)
+	waitIdle(t, ag, 5*time.Minute)
 	drain(events)
 	var res Results
 
@@ -163,24 +146,24 @@ func TestWatchPerformance(t *testing.T) {
 	}
 	slices.Sort(full)
 	res.FullFrameOCRMS = full[1]
-	waitIdle(t, agent, time.Minute) // let the budget refill after that
+	waitIdle(t, ag, time.Minute) // let the budget refill after that
 
 	// Notifications: each a new text (no cache help), at changing places.
 	var lat []float64
 	for i := range *trials {
 		img := card(fmt.Sprintf("From: %s", senders[i%len(senders)]), fmt.Sprintf("Re #%d: %s draft", 100+i, markers[i%len(markers)]))
 		x, y := 1920-img.Rect.Dx()-40-(i%3)*60, 1080-img.Rect.Dy()-60-(i%4)*90
-		st0 := agent.Stats()
+		st0 := ag.Stats()
 		t0 := time.Now()
 		win, err := xtest.ShowImage(disp, img, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, ok := waitEvent(events, "alert", 5*time.Second)
+		e, ok := waitEvent(events, event.Alert, 5*time.Second)
 		if ok {
 			lat = append(lat, ms(time.Since(t0)))
 			if *verbose {
-				st := agent.Stats()
+				st := ag.Stats()
 				t.Logf("trial %d: %.0f ms %q (frames +%d, changed +%d, OCR calls +%d, pieces +%d)", i, lat[len(lat)-1], markers[i%len(markers)],
 					st.Frames-st0.Frames, st.ChangedFrames-st0.ChangedFrames, st.OCRCalls-st0.OCRCalls, st.OCRPieces-st0.OCRPieces)
 			}
@@ -191,9 +174,9 @@ func TestWatchPerformance(t *testing.T) {
 		_ = e
 		win.Close()
 		if ok {
-			waitEvent(events, "clear", 10*time.Second)
+			waitEvent(events, event.Clear, 10*time.Second)
 		}
-		waitIdle(t, agent, time.Minute)
+		waitIdle(t, ag, time.Minute)
 		time.Sleep(300 * time.Millisecond)
 		drain(events)
 	}
@@ -262,7 +245,7 @@ func TestWatchPerformance(t *testing.T) {
 		res.GoroutinesStart, res.GoroutinesEnd = int(gor[0]), int(gor[len(gor)-1])
 		res.GoroutineSlope = slope(ts, gor)
 	}
-	res.Stats = agent.Stats()
+	res.Stats = ag.Stats()
 
 	b, _ := json.MarshalIndent(res, "", "  ")
 	t.Logf("results:\n%s", b)
@@ -333,7 +316,7 @@ func slide(title string) *image.RGBA {
 	return img
 }
 
-func waitIdle(t *testing.T, a *scanner.Agent, limit time.Duration) {
+func waitIdle(t *testing.T, a *agent.Agent, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for a.Stats().Frames < 3 || a.Pending() > 0 {
@@ -344,7 +327,7 @@ func waitIdle(t *testing.T, a *scanner.Agent, limit time.Duration) {
 	}
 }
 
-func waitEvent(c chanSink, kind string, d time.Duration) (scanner.Event, bool) {
+func waitEvent(c chanSink, kind event.Kind, d time.Duration) (event.Event, bool) {
 	timeout := time.After(d)
 	for {
 		select {
@@ -353,7 +336,7 @@ func waitEvent(c chanSink, kind string, d time.Duration) (scanner.Event, bool) {
 				return e, true
 			}
 		case <-timeout:
-			return scanner.Event{}, false
+			return event.Event{}, false
 		}
 	}
 }

@@ -16,11 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
-// Client is the agent's side: a scanner.Sink that pushes events to the hub
+// Client is the agent's side: a event.Sink that pushes events to the hub
 // with a heartbeat. Emit never blocks: events wait in a bounded queue
 // (oldest dropped and counted when full) while the hub is unreachable and
 // go out, in order, when it is back.
@@ -43,14 +43,14 @@ type Client struct {
 	Now func() time.Time
 
 	once   sync.Once
-	q      *queue.Queue[scanner.Event]
+	q      *queue.Queue[event.Event]
 	agent  string
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu   sync.Mutex
-	open map[string]scanner.Event
+	open map[string]event.Event
 	down bool // the last attempt failed
 }
 
@@ -83,8 +83,8 @@ func (c *Client) start() {
 		b := make([]byte, 8)
 		rand.Read(b)
 		c.agent = hex.EncodeToString(b)
-		c.q = queue.New[scanner.Event](c.QueueSize)
-		c.open = map[string]scanner.Event{}
+		c.q = queue.New[event.Event](c.QueueSize)
+		c.open = map[string]event.Event{}
 		c.done = make(chan struct{})
 		c.ctx, c.cancel = context.WithCancel(context.Background())
 		go c.loop()
@@ -96,14 +96,14 @@ func (c *Client) start() {
 func (c *Client) Start() { c.start() }
 
 // Emit queues an event for the hub.
-func (c *Client) Emit(e scanner.Event) {
+func (c *Client) Emit(e event.Event) {
 	c.start()
 	e = e.WithText(c.ShowText)
 	c.mu.Lock()
 	switch e.Event {
-	case "alert":
+	case event.Alert:
 		c.open[e.Incident] = e
-	case "clear":
+	case event.Clear:
 		delete(c.open, e.Incident)
 	}
 	c.mu.Unlock()
@@ -122,10 +122,10 @@ func (c *Client) Queued() int {
 	return c.q.Len()
 }
 
-func (c *Client) snapshot() []scanner.Event {
+func (c *Client) snapshot() []event.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]scanner.Event, 0, len(c.open))
+	out := make([]event.Event, 0, len(c.open))
 	for _, e := range c.open {
 		out = append(out, e)
 	}

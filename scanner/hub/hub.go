@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
@@ -26,12 +26,12 @@ type Report struct {
 	Room  string `json:"room"`
 	Agent string `json:"agent"` // random per agent process: a new one means the agent restarted
 	// Sent is the agent's clock when sending, to correct timers for skew.
-	Sent        time.Time       `json:"sent"`
-	HeartbeatMS int64           `json:"heartbeat_ms"`
-	Events      []scanner.Event `json:"events,omitempty"`
+	Sent        time.Time     `json:"sent"`
+	HeartbeatMS int64         `json:"heartbeat_ms"`
+	Events      []event.Event `json:"events,omitempty"`
 	// Open is every incident open on the agent now; nil (not empty) only
 	// from an agent that does not know, which the hub then leaves alone.
-	Open []scanner.Event `json:"open"`
+	Open []event.Event `json:"open"`
 	// Dropped is how many events the agent dropped, in total, because its
 	// queue was full while the hub was unreachable.
 	Dropped int64 `json:"dropped,omitempty"`
@@ -78,20 +78,20 @@ type room struct {
 	skew      time.Duration // hub clock minus agent clock
 	open      map[string]*openAlert
 	dropped   int64
-	lastErr   *scanner.Event
+	lastErr   *event.Event
 	bye       bool
 	restarts  int
 }
 
 type openAlert struct {
-	ev      scanner.Event
+	ev      event.Event
 	acked   bool
 	ackedAt time.Time
 }
 
 type logEntry struct {
 	Room string
-	Ev   scanner.Event
+	Ev   event.Event
 	At   time.Time // hub clock
 }
 
@@ -200,13 +200,13 @@ func (s *Server) Apply(r Report) error {
 	rm.dropped = max(rm.dropped, r.Dropped)
 	for _, e := range r.Events {
 		switch e.Event {
-		case "alert":
+		case event.Alert:
 			if a := rm.open[e.Incident]; a != nil {
 				a.ev = e
 			} else {
 				rm.open[e.Incident] = &openAlert{ev: e}
 			}
-		case "clear":
+		case event.Clear:
 			delete(rm.open, e.Incident)
 		case "error":
 			rm.lastErr = &e
@@ -264,7 +264,7 @@ type tileView struct {
 	LastSeen  time.Time
 	Silent    time.Duration
 	Dropped   int64
-	LastErr   *scanner.Event
+	LastErr   *event.Event
 	Restarts  int
 	TopSev    string
 	Unacked   int

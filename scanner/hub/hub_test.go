@@ -13,20 +13,21 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
 )
 
 const secret = "ACME merger memo"
 
 // alertEvent makes a real alert through the tracker, so it carries the raw
 // matched text the way the agent's events do.
-func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
+func alertEvent(t *testing.T, rule, sev string, at time.Time) event.Event {
 	t.Helper()
 	s, ok := rules.ParseSeverity(sev)
 	if !ok {
 		t.Fatalf("severity %q", sev)
 	}
-	tr := scanner.NewTracker(time.Second, 0, []byte("salt"))
+	tr := incident.New(time.Second, 0, []byte("salt"))
 	evs := tr.Observe(1, []rules.Finding{{Rule: rule, Severity: s, Text: secret, Box: rules.Box{X: 1, Y: 2, W: 3, H: 4}, Confidence: 0.9}}, at, nil)
 	if len(evs) != 1 {
 		t.Fatalf("tracker gave %+v", evs)
@@ -34,7 +35,7 @@ func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
 	return evs[0]
 }
 
-func clearEvent(a scanner.Event, at time.Time) scanner.Event {
+func clearEvent(a event.Event, at time.Time) event.Event {
 	exp := at.Sub(*a.FirstSeen).Milliseconds()
 	c := a
 	c.Event, c.Time, c.LastSeen, c.ExposureMS = "clear", at, &at, &exp
@@ -110,9 +111,9 @@ func TestTiles(t *testing.T) {
 		{
 			name: "three rooms report",
 			reports: []Report{
-				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []scanner.Event{}},
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []scanner.Event{}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []event.Event{}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []event.Event{}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want:  map[string]string{"Hall A": StateOK, "Hall B": StateOK, "Hall C": StateOK},
 			order: []string{"Hall A", "Hall B", "Hall C"},
@@ -121,8 +122,8 @@ func TestTiles(t *testing.T) {
 			name:    "alerts sort first, most severe first",
 			advance: time.Second,
 			reports: []Report{
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Events: []scanner.Event{b}, Open: []scanner.Event{b}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []scanner.Event{a}, Open: []scanner.Event{a}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Events: []event.Event{b}, Open: []event.Event{b}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []event.Event{a}, Open: []event.Event{a}},
 			},
 			want:  map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateAlert},
 			order: []string{"Hall C", "Hall B", "Hall A"},
@@ -131,8 +132,8 @@ func TestTiles(t *testing.T) {
 			name:    "missed heartbeats: offline, after alerts",
 			advance: 7 * time.Second, // 8 s since Hall A's report: over 3 heartbeats + 1 s
 			reports: []Report{
-				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []scanner.Event{b}},
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []scanner.Event{clearEvent(a, clk.Now())}, Open: []scanner.Event{}},
+				{Room: "Hall B", Agent: "b", HeartbeatMS: hb, Open: []event.Event{b}},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Events: []event.Event{clearEvent(a, clk.Now())}, Open: []event.Event{}},
 			},
 			want:  map[string]string{"Hall A": StateOffline, "Hall B": StateAlert, "Hall C": StateOK},
 			order: []string{"Hall B", "Hall A", "Hall C"},
@@ -140,21 +141,21 @@ func TestTiles(t *testing.T) {
 		{
 			name: "reconnect: back to ok",
 			reports: []Report{
-				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall A", Agent: "a", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateOK},
 		},
 		{
 			name: "agent stops: offline at once",
 			reports: []Report{
-				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []scanner.Event{}, Bye: true},
+				{Room: "Hall C", Agent: "c", HeartbeatMS: hb, Open: []event.Event{}, Bye: true},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateAlert, "Hall C": StateOffline},
 		},
 		{
 			name: "agent restarts: the old process's incidents go",
 			reports: []Report{
-				{Room: "Hall B", Agent: "b2", HeartbeatMS: hb, Open: []scanner.Event{}},
+				{Room: "Hall B", Agent: "b2", HeartbeatMS: hb, Open: []event.Event{}},
 			},
 			want: map[string]string{"Hall A": StateOK, "Hall B": StateOK, "Hall C": StateOffline},
 		},
@@ -187,14 +188,14 @@ func TestTiles(t *testing.T) {
 func TestAckSurvivesHeartbeats(t *testing.T) {
 	s := New(Options{})
 	a := alertEvent(t, "revenue", "high", time.Now())
-	s.Apply(Report{Room: "Hall A", Agent: "a", Events: []scanner.Event{a}, Open: []scanner.Event{a}})
+	s.Apply(Report{Room: "Hall A", Agent: "a", Events: []event.Event{a}, Open: []event.Event{a}})
 	if !s.Ack("Hall A", a.Incident) {
 		t.Fatal("ack refused")
 	}
 	if s.Ack("Hall B", a.Incident) || s.Ack("Hall A", "nope") {
 		t.Fatal("ack of an unknown room or incident accepted")
 	}
-	s.Apply(Report{Room: "Hall A", Agent: "a", Open: []scanner.Event{a}})
+	s.Apply(Report{Room: "Hall A", Agent: "a", Open: []event.Event{a}})
 	if r := roomsOf(s)["Hall A"]; len(r.Alerts) != 1 || !r.Alerts[0].Acked {
 		t.Fatalf("after a heartbeat: %+v", r)
 	}
@@ -245,7 +246,7 @@ func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 	c := newClient(sw, "Hall A", 3)
 	c.Warn = func(s string) { wmu.Lock(); warnings = append(warnings, s); wmu.Unlock() }
 	now := time.Now()
-	var alerts []scanner.Event
+	var alerts []event.Event
 	for i, rule := range []string{"r1", "r2", "r3", "r4", "r5"} {
 		a := alertEvent(t, rule, "high", now.Add(time.Duration(i)*time.Second))
 		alerts = append(alerts, a)
@@ -277,7 +278,7 @@ func TestClientQueuesWhileHubUnreachable(t *testing.T) {
 		t.Errorf("events delivered %v, want r3,r4,r5", log)
 	}
 	for _, a := range r.Alerts {
-		if a.Text != scanner.Mask(secret) {
+		if a.Text != event.Mask(secret) {
 			t.Errorf("text sent to the hub: %q, want it masked", a.Text)
 		}
 	}
@@ -358,7 +359,7 @@ func TestStateJSONMasked(t *testing.T) {
 	defer c.cancel()
 	a := alertEvent(t, "revenue", "critical", time.Now())
 	// What the client would send, through JSON as on the wire.
-	body, _ := json.Marshal(Report{Room: "Hall A", Agent: "x", Events: []scanner.Event{a.WithText(false)}, Open: []scanner.Event{a.WithText(false)}})
+	body, _ := json.Marshal(Report{Room: "Hall A", Agent: "x", Events: []event.Event{a.WithText(false)}, Open: []event.Event{a.WithText(false)}})
 	r := httptest.NewRequest("POST", "http://127.0.0.1:8766/api/report", bytes.NewReader(body))
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, r)

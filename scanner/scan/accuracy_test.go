@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
 	"github.com/demoguard/demoguard/scanner/scan"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/webtest"
 )
 
@@ -41,7 +41,7 @@ func TestBrowserPresenterPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 14})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 14})
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL()+"?token="+s.Token()),
@@ -73,7 +73,7 @@ func TestBrowserPresenterPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"unreleased-revenue", "critical", scanner.Mask(secret)} {
+	for _, want := range []string{"unreleased-revenue", "critical", event.Mask(secret)} {
 		if !strings.Contains(strings.ToLower(text), strings.ToLower(want)) {
 			t.Errorf("alert card %q lacks %q", text, want)
 		}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
 
@@ -62,7 +62,7 @@ type Options struct {
 // DefaultAddr is where the page listens when --ui is given without a host.
 const DefaultAddr = "127.0.0.1:8765"
 
-// Server is the presenter page and a scanner.Sink: give it every event.
+// Server is the presenter page and a event.Sink: give it every event.
 type Server struct {
 	opt   Options
 	guard *web.Guard
@@ -74,13 +74,13 @@ type Server struct {
 	cleared   []*alert          // newest last
 	seq       int
 	rules     int
-	reloadErr *scanner.Event
-	lastErr   *scanner.Event
+	reloadErr *event.Event
+	lastErr   *event.Event
 	started   time.Time
 }
 
 type alert struct {
-	ev        scanner.Event
+	ev        event.Event
 	seq       int
 	acked     bool
 	ackedAt   time.Time
@@ -143,19 +143,19 @@ func (s *Server) Announce(w io.Writer) {
 }
 
 // Emit records an event and wakes the viewers; it never blocks on them.
-func (s *Server) Emit(e scanner.Event) {
+func (s *Server) Emit(e event.Event) {
 	e = e.WithText(s.opt.ShowText)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch e.Event {
-	case "alert":
+	case event.Alert:
 		if a := s.live[e.Incident]; a != nil {
 			a.ev = e
 			break
 		}
 		s.seq++
 		s.live[e.Incident] = &alert{ev: e, seq: s.seq}
-	case "clear":
+	case event.Clear:
 		a := s.live[e.Incident]
 		if a == nil {
 			a = &alert{ev: e} // opened before the page started
@@ -248,7 +248,7 @@ type view struct {
 	Cleared  []alertView
 	Status   Status
 	HasStat  bool
-	LastErr  *scanner.Event
+	LastErr  *event.Event
 	Viewers  int
 	Uptime   time.Duration
 	ShowText bool
@@ -335,7 +335,7 @@ func (a *alert) view(now time.Time) alertView {
 	return av
 }
 
-func describeErr(e *scanner.Event) string {
+func describeErr(e *event.Event) string {
 	where := e.File
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)

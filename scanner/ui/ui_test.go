@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
 )
 
 // secret is what the tracker sees on screen; the page must never show it
@@ -22,13 +23,13 @@ const secret = "Walmart Q3 forecast"
 
 // alertEvent makes a real alert through the tracker, so it carries the raw
 // matched text the way the agent's events do.
-func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
+func alertEvent(t *testing.T, rule, sev string, at time.Time) event.Event {
 	t.Helper()
 	s, ok := rules.ParseSeverity(sev)
 	if !ok {
 		t.Fatalf("severity %q", sev)
 	}
-	tr := scanner.NewTracker(time.Second, 0, []byte("salt"))
+	tr := incident.New(time.Second, 0, []byte("salt"))
 	evs := tr.Observe(0, []rules.Finding{{Rule: rule, Severity: s, Text: secret, Box: rules.Box{X: 10, Y: 20, W: 200, H: 30}, Confidence: 0.9}}, at, nil)
 	if len(evs) != 1 || evs[0].Event != "alert" {
 		t.Fatalf("tracker gave %+v, want one alert", evs)
@@ -36,7 +37,7 @@ func alertEvent(t *testing.T, rule, sev string, at time.Time) scanner.Event {
 	return evs[0]
 }
 
-func clearEvent(a scanner.Event, at time.Time) scanner.Event {
+func clearEvent(a event.Event, at time.Time) event.Event {
 	exp := at.Sub(*a.FirstSeen).Milliseconds()
 	c := a
 	c.Event, c.Time, c.LastSeen, c.ExposureMS = "clear", at, &at, &exp
@@ -170,7 +171,7 @@ func TestTextMasked(t *testing.T) {
 		showText bool
 		want     string
 	}{
-		{false, scanner.Mask(secret)},
+		{false, event.Mask(secret)},
 		{true, secret},
 	}
 	for _, tt := range tests {
@@ -275,8 +276,8 @@ func TestStatus(t *testing.T) {
 		return Status{Displays: []string{"0: 1920x1080+0+0"}, FPS: 3.5, OCRLatency: 42 * time.Millisecond, Sources: []string{"/etc/demoguard/acme.toml"}}
 	})
 	s := New(Options{Status: src})
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 12})
-	s.Emit(scanner.Event{Event: "error", Time: time.Now(), File: "acme.toml", Line: 7, Message: "rule x: bad pattern; keeping the previous rules"})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 12})
+	s.Emit(event.Event{Event: "error", Time: time.Now(), File: "acme.toml", Line: 7, Message: "rule x: bad pattern; keeping the previous rules"})
 	body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String()
 	for _, want := range []string{"1920x1080", "3.5", "42 ms", "/etc/demoguard/acme.toml", "acme.toml:7: rule x: bad pattern", ">12<"} {
 		if !strings.Contains(body, want) {
@@ -284,7 +285,7 @@ func TestStatus(t *testing.T) {
 		}
 	}
 	// A good reload clears the reload error.
-	s.Emit(scanner.Event{Event: "reload", Time: time.Now(), Rules: 13})
+	s.Emit(event.Event{Event: "reload", Time: time.Now(), Rules: 13})
 	if body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String(); strings.Contains(body, "did not reload") {
 		t.Errorf("reload error still shown after a good reload")
 	}
@@ -337,6 +338,6 @@ func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 		defer unsub()
 	}
 	for i := 0; i < 1000; i++ {
-		s.Emit(scanner.Event{Event: "error", Time: time.Now(), Message: "x"})
+		s.Emit(event.Event{Event: "error", Time: time.Now(), Message: "x"})
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 	"github.com/demoguard/demoguard/scanner/ocr"
 	"github.com/demoguard/demoguard/scanner/video"
 	"github.com/demoguard/demoguard/scanner/video/videotest"

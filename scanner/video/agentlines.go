@@ -3,11 +3,12 @@ package video
 import (
 	"image"
 
-	"github.com/demoguard/demoguard/scanner"
+	"github.com/demoguard/demoguard/scanner/change"
+	"github.com/demoguard/demoguard/scanner/linecache"
 )
 
-// agentLines is the live agent's segmentation, line growing and cache.
-type agentLines struct{ *scanner.Cache }
+// agentLines is the live agent's line cutting, line growing and cache.
+type agentLines struct{ *linecache.Cache }
 
 // DefaultCacheSize is the line cache of one recording: the lines of a few
 // hundred distinct screens.
@@ -19,15 +20,15 @@ func NewAgentLines(n int) Lines {
 	if n <= 0 {
 		n = DefaultCacheSize
 	}
-	return agentLines{scanner.NewCache(n)}
+	return agentLines{linecache.New(n)}
 }
 
 func (agentLines) Segment(img *image.RGBA, r image.Rectangle) []image.Rectangle {
-	return scanner.Segment(img, r)
+	return change.Lines(img, r)
 }
 
 func (agentLines) Grow(img *image.RGBA, r image.Rectangle) image.Rectangle {
-	return scanner.GrowToLines(img, r)
+	return change.Grow(img, r)
 }
 
-func (agentLines) Key(img *image.RGBA, r image.Rectangle) uint64 { return scanner.PieceKey(img, r) }
+func (agentLines) Key(img *image.RGBA, r image.Rectangle) uint64 { return linecache.Key(img, r) }

@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 )
 
 // Recognizer reads text in regions of an image (*ocr.Engine).
@@ -241,7 +242,7 @@ func (o *openExp) unchanged(cur *image.RGBA) bool {
 }
 
 func (o *openExp) take(cur *image.RGBA, b rules.Box) {
-	o.box = boxRect(b).Intersect(cur.Rect)
+	o.box = geom.Rect(b).Intersect(cur.Rect)
 	o.snap = image.NewRGBA(o.box)
 	copyRect(o.snap, cur, o.box)
 }
@@ -267,18 +268,18 @@ func (r *reader) frame(ctx context.Context, f Frame) error {
 	// A word cut by the change is read again whole, as in the live agent.
 	for i, rg := range regions {
 		for _, l := range r.lines {
-			if !boxRect(l.Box).Overlaps(rg) {
+			if !geom.Rect(l.Box).Overlaps(rg) {
 				continue
 			}
 			for _, w := range l.Words {
-				if wr := boxRect(w.Box); wr.Overlaps(rg) {
+				if wr := geom.Rect(w.Box); wr.Overlaps(rg) {
 					regions[i] = regions[i].Union(wr)
 				}
 			}
 		}
 		regions[i] = regions[i].Intersect(f.Img.Rect)
 	}
-	regions = mergeRects(regions)
+	regions = geom.Merge(regions, 0)
 	for _, rg := range regions {
 		r.lines = removeWords(r.lines, rg)
 	}
@@ -317,10 +318,10 @@ func (r *reader) scrolls(cur *image.RGBA, regions []image.Rectangle) []image.Rec
 		for _, x := range rest {
 			if x = x.Intersect(rg); !x.Empty() {
 				left = append(left, x)
-				restArea += area(x)
+				restArea += geom.Area(x)
 			}
 		}
-		if restArea*2 > area(rg) {
+		if restArea*2 > geom.Area(rg) {
 			out = append(out, rg) // not a clean scroll: read it all
 			continue
 		}
@@ -334,7 +335,7 @@ func (r *reader) scrolls(cur *image.RGBA, regions []image.Rectangle) []image.Rec
 			}
 		}
 	}
-	return mergeRects(out)
+	return geom.Merge(out, 0)
 }
 
 // job is a run of consecutive pieces the cache did not know, read as one
@@ -396,9 +397,9 @@ func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rect
 	per := make([][]rules.Line, len(jobs))
 	for _, l := range lines {
 		best, bestArea := -1, 0
-		lr := boxRect(l.Box)
+		lr := geom.Rect(l.Box)
 		for i, rc := range rects {
-			if a := area(lr.Intersect(rc)); a > bestArea {
+			if a := geom.Area(lr.Intersect(rc)); a > bestArea {
 				best, bestArea = i, a
 			}
 		}
@@ -419,10 +420,10 @@ func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rect
 func (r *reader) cachePieces(j job, lines []rules.Line) {
 	per := make([][]rules.Line, len(j.pieces))
 	for _, l := range lines {
-		lr := boxRect(l.Box)
+		lr := geom.Rect(l.Box)
 		owner := -1
 		for i, p := range j.pieces {
-			if area(lr.Intersect(p.rect))*10 >= area(lr)*8 {
+			if geom.Area(lr.Intersect(p.rect))*10 >= geom.Area(lr)*8 {
 				owner = i
 				break
 			}
@@ -455,7 +456,7 @@ func (r *reader) track(found []rules.Finding, f Frame) error {
 			}
 			cur := o.e.Spans[len(o.e.Spans)-1].Box
 			gap := cur.Gap(fd.Box)
-			ok := boxRect(cur).Overlaps(boxRect(fd.Box))
+			ok := geom.Rect(cur).Overlaps(geom.Rect(fd.Box))
 			if o.fp == fp {
 				ok = ok || gap <= max(cur.H, fd.Box.H, 200)
 			}
@@ -592,36 +593,17 @@ func copyRect(dst, src *image.RGBA, r image.Rectangle) {
 	}
 }
 
-func mergeRects(rs []image.Rectangle) []image.Rectangle {
-	for {
-		merged := false
-		for i := 0; i < len(rs); i++ {
-			for j := i + 1; j < len(rs); j++ {
-				if rs[i].Overlaps(rs[j]) {
-					rs[i] = rs[i].Union(rs[j])
-					rs = append(rs[:j], rs[j+1:]...)
-					merged = true
-					j--
-				}
-			}
-		}
-		if !merged {
-			return rs
-		}
-	}
-}
-
 func removeWords(lines []rules.Line, r image.Rectangle) []rules.Line {
 	out := lines[:0]
 	for _, l := range lines {
-		if !boxRect(l.Box).Overlaps(r) {
+		if !geom.Rect(l.Box).Overlaps(r) {
 			out = append(out, l)
 			continue
 		}
 		var ws []rules.Word
 		var box rules.Box
 		for _, w := range l.Words {
-			if !boxRect(w.Box).Overlaps(r) {
+			if !geom.Rect(w.Box).Overlaps(r) {
 				ws = append(ws, w)
 				box = box.Union(w.Box)
 			}
@@ -639,13 +621,4 @@ func withBlock(lines []rules.Line, block int) []rules.Line {
 		lines[i].Block = block
 	}
 	return lines
-}
-
-func boxRect(b rules.Box) image.Rectangle { return image.Rect(b.X, b.Y, b.X+b.W, b.Y+b.H) }
-
-func area(r image.Rectangle) int {
-	if r.Empty() {
-		return 0
-	}
-	return r.Dx() * r.Dy()
 }

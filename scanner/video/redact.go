@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 )
 
 // Mask is a box to black out in every frame whose timestamp t satisfies
@@ -28,7 +30,7 @@ func MasksOf(es []*Exposure, bounds image.Rectangle) []Mask {
 	var ms []Mask
 	for _, e := range es {
 		for _, sp := range e.Spans {
-			r := boxRect(sp.Box)
+			r := geom.Rect(sp.Box)
 			pad := max(MaskPad, r.Dy()/4)
 			r = r.Inset(-pad).Intersect(bounds)
 			if r.Empty() || sp.End <= sp.Start {

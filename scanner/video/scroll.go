@@ -4,6 +4,7 @@ import (
 	"image"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 )
 
 // Scrolling: when a region's content moved up or down (a document scrolled,
@@ -99,14 +100,14 @@ func shiftedRef(ref, cur *image.RGBA, rg image.Rectangle, dy int) *image.RGBA {
 func moveLines(lines []rules.Line, rg, bounds image.Rectangle, dy int) []rules.Line {
 	out := lines[:0]
 	for _, l := range lines {
-		if !boxRect(l.Box).Overlaps(rg) {
+		if !geom.Rect(l.Box).Overlaps(rg) {
 			out = append(out, l)
 			continue
 		}
 		var ws []rules.Word
 		var box rules.Box
 		for _, w := range l.Words {
-			wr := boxRect(w.Box)
+			wr := geom.Rect(w.Box)
 			if !wr.In(rg) {
 				if !wr.Overlaps(rg) {
 					ws = append(ws, w)
@@ -117,7 +118,7 @@ func moveLines(lines []rules.Line, rg, bounds image.Rectangle, dy int) []rules.L
 			w.Box.Y -= dy
 			// OCR boxes reach a pixel or two past the ink that bounds the
 			// changed region: a word moved to the region's edge stays.
-			if boxRect(w.Box).In(rg.Inset(-scrollSlack).Intersect(bounds)) {
+			if geom.Rect(w.Box).In(rg.Inset(-scrollSlack).Intersect(bounds)) {
 				ws = append(ws, w)
 				box = box.Union(w.Box)
 			}

@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/rules"
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 )
 
 func main() {

@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 
-	"github.com/demoguard/demoguard/scanner/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/corpus"
 )
 
 // Bitrate is a typical talk recording's video bitrate at 720p (conference

@@ -1,0 +1,875 @@
+// Package agent is the live pipeline: capture → change detection → OCR
+// (through the line cache, within the CPU budget, newest first) → match →
+// incidents → events. Capture, OCR and the rules come in through small
+// interfaces so it is tested with fakes; cgo, X11 and child processes live
+// in other packages.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/budget"
+	"github.com/demoguard/demoguard/scanner/change"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/incident"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/linecache"
+)
+
+// Display is one monitor; Bounds are in the virtual screen's coordinates
+// (they may be negative for monitors left of or above the primary one).
+type Display struct {
+	Index  int
+	Bounds image.Rectangle
+}
+
+// Capturer grabs displays. Capture returns a fresh image each call (the agent
+// keeps the previous frame and pieces of it queued for OCR).
+type Capturer interface {
+	Displays() ([]Display, error)
+	Capture(Display) (*image.RGBA, error)
+}
+
+// Recognizer reads text in regions of an image; lines come back in the
+// image's coordinates.
+type Recognizer interface {
+	RecognizeRegions(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
+}
+
+// Matcher is what a rule set does for the agent (*rules.Ruleset). It must be
+// comparable (a pointer): the agent re-matches when the value changes.
+type Matcher interface {
+	Match([]rules.Line) []rules.Finding
+}
+
+// Config configures an Agent. Zero values get the defaults noted.
+type Config struct {
+	Capturer   Capturer
+	Recognizer Recognizer
+	// Rules returns the rule set in force; it is called once per match so a
+	// reload swaps whole rule sets between matches, never during one.
+	Rules func() Matcher
+	Sink  event.Sink
+
+	Display        int           // -1: all displays
+	Interval       time.Duration // between frames; default 250ms
+	MaxCPU         float64       // cores; default 0.5
+	Workers        int           // OCR worker processes, to charge OCR time; default 1
+	MinConf        float64       // findings below are dropped
+	Salt           []byte        // fingerprint salt; nil: random per process
+	Grace          time.Duration // default max(2*Interval, 500ms)
+	DisplayRefresh time.Duration // re-enumerate displays; default 2s
+	CacheSize      int           // OCR cache entries; default 8192
+	// Now is the clock for frame times (tests); default time.Now.
+	Now func() time.Time
+	// Changes, when set, says whether the screen was drawn on since the last
+	// frame (X11 DAMAGE), so a static screen is not captured at all.
+	Changes Changes
+	// FullEvery forces a capture this often even without reported changes;
+	// default 5s.
+	FullEvery time.Duration
+	// EventQueue bounds the events waiting for a slow Sink; beyond it the
+	// oldest are dropped (and counted). Default event.DefaultQueue.
+	EventQueue int
+}
+
+// Changes reports drawing on the screen: Take says whether anything was
+// drawn since the last Take; Changed delivers when something is drawn.
+type Changes interface {
+	Take() bool
+	Changed() <-chan struct{}
+}
+
+// Stats are counters for benchmarks and diagnostics.
+type Stats struct {
+	Frames, ChangedFrames   int
+	Skipped                 int // frames not captured: no drawing reported
+	Pieces, CacheHits       int
+	OCRCalls, OCRPieces     int
+	OCRTime                 time.Duration
+	StaleDropped, OCRErrors int
+	EventsDropped           int64 // events dropped because an output fell behind
+}
+
+// Agent is the live pipeline: capture → change detection → OCR (cached,
+// budgeted, newest first) → match → incidents → sinks.
+type Agent struct {
+	cfg     Config
+	cache   *linecache.Cache
+	budget  *budget.Budget
+	tracker *incident.Tracker
+
+	mu       sync.Mutex
+	displays map[int]*dispState
+	queue    []*job // newest first
+	stats    Stats
+	gen      uint64
+	lastErr  map[string]time.Time // error class → when last reported
+	inflight map[*image.RGBA]int  // frames of batches taken for OCR
+
+	wake    chan struct{}
+	workers budget.Workers
+	// out delivers events off a.mu: sinks do blocking I/O (a terminal,
+	// a pipe, an fsync), and capture, OCR and Stats must not wait for it.
+	out *event.Dispatcher
+}
+
+type dispState struct {
+	d       Display
+	gen     uint64
+	prev    *image.RGBA
+	lines   []rules.Line // what is known to be on screen now
+	pending map[*job]bool
+	dirty   bool
+	matcher Matcher
+	found   []rules.Finding
+	block   int
+	spare   *image.RGBA // a frame buffer no one refers to any more
+}
+
+// job is one rectangle of a frame waiting for (or in) OCR: a run of pieces
+// the cache did not know.
+type job struct {
+	disp   int
+	gen    uint64
+	img    *image.RGBA
+	rect   image.Rectangle
+	pieces []piece
+	at     time.Time
+	block  int
+	stale  bool
+}
+
+// piece is a text line (or cell) of a region: the unit of the OCR cache.
+type piece struct {
+	rect image.Rectangle
+	key  uint64
+}
+
+// ocrMargin is the context given around a run of pieces for OCR.
+const ocrMargin = 8
+
+// runShare bounds one OCR job to this share of the display's area; a card
+// or a changed paragraph is far below. Shares, not pixels: the same layout
+// on a 4K or a 1366×768 screen gets the same number of jobs.
+const runShare = 12
+
+func runBox(run []piece) image.Rectangle {
+	var u image.Rectangle
+	for _, p := range run {
+		u = u.Union(p.rect)
+	}
+	return u
+}
+
+// Batch bounds: the first frame of a dense screen is read in chunks so that
+// a notification appearing meanwhile is read next, not after the whole screen.
+const (
+	maxBatchPieces = 48
+	batchShare     = 6 // a batch is at most 1/batchShare of the frame's area
+)
+
+// New makes an agent.
+func New(cfg Config) *Agent {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 250 * time.Millisecond
+	}
+	if cfg.MaxCPU <= 0 {
+		cfg.MaxCPU = 0.5
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = max(2*cfg.Interval, 500*time.Millisecond)
+	}
+	if cfg.DisplayRefresh <= 0 {
+		cfg.DisplayRefresh = 2 * time.Second
+	}
+	if cfg.FullEvery <= 0 {
+		cfg.FullEvery = 5 * time.Second
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 8192
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sink == nil {
+		cfg.Sink = discard{}
+	}
+	return &Agent{
+		cfg:      cfg,
+		cache:    linecache.New(cfg.CacheSize),
+		budget:   budget.New(cfg.MaxCPU, time.Second, nil),
+		tracker:  incident.New(cfg.Grace, cfg.MinConf, cfg.Salt),
+		displays: map[int]*dispState{},
+		lastErr:  map[string]time.Time{},
+		inflight: map[*image.RGBA]int{},
+		wake:     make(chan struct{}, 1),
+		out:      event.NewDispatcher(cfg.Sink, cfg.EventQueue, cfg.Now),
+	}
+}
+
+// Stats returns a snapshot of the counters.
+func (a *Agent) Stats() Stats {
+	a.mu.Lock()
+	st := a.stats
+	a.mu.Unlock()
+	st.EventsDropped = a.out.Dropped()
+	return st
+}
+
+// Pending returns the number of pieces waiting for or in OCR.
+func (a *Agent) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, ds := range a.displays {
+		n += len(ds.pending)
+	}
+	return n
+}
+
+// Run watches until ctx is cancelled, then closes open incidents with clear
+// events, delivers what is queued for the sink and returns nil. It fails at
+// once if the displays cannot be listed.
+func (a *Agent) Run(ctx context.Context) error {
+	dctx, stopOut := context.WithCancel(context.Background())
+	outDone := make(chan struct{})
+	go func() { defer close(outDone); a.out.Run(dctx) }()
+	defer func() {
+		stopOut()
+		<-outDone
+		a.out.Flush()
+	}()
+	if err := a.refreshDisplays(true); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.captureLoop(ctx) }()
+	go func() { defer wg.Done(); a.ocrLoop(ctx) }()
+	wg.Wait()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range a.tracker.CloseAll(a.cfg.Now()) {
+		a.out.Emit(e)
+	}
+	return nil
+}
+
+func (a *Agent) captureLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.Interval)
+	defer t.Stop()
+	var changed <-chan struct{}
+	if a.cfg.Changes != nil {
+		changed = a.cfg.Changes.Changed()
+	}
+	lastRefresh, lastFull, lastCap := time.Now(), time.Now(), time.Time{}
+	cpuPrev := budget.ProcessCPU()
+	for {
+		if time.Since(lastRefresh) >= a.cfg.DisplayRefresh {
+			lastRefresh = time.Now()
+			if err := a.refreshDisplays(false); err != nil {
+				a.reportErr(err)
+			}
+		}
+		// Without change notification every frame is compared; with it only
+		// frames after drawing, plus one every FullEvery in case a kind of
+		// drawing (video overlays, GL) is not reported.
+		dirty := a.cfg.Changes == nil || time.Since(lastFull) >= a.cfg.FullEvery
+		if dirty {
+			lastFull = time.Now()
+		}
+		drawn := false
+		if a.cfg.Changes != nil && a.cfg.Changes.Take() {
+			dirty, drawn = true, true
+		}
+		a.mu.Lock()
+		ds := make([]*dispState, 0, len(a.displays))
+		for _, d := range a.displays {
+			ds = append(ds, d)
+		}
+		a.mu.Unlock()
+		for _, d := range ds {
+			if ctx.Err() != nil {
+				return
+			}
+			if dirty || d.prev == nil {
+				// Only frames taken because something was drawn hold the
+				// next one back by an interval: the periodic full compare
+				// must not delay reading a notification that appears just
+				// after it (measured: ~1 alert in 8 was ~170 ms late).
+				if drawn {
+					lastCap = time.Now()
+				}
+				a.frame(d)
+			} else {
+				a.unchanged(d)
+			}
+		}
+		cpu := budget.ProcessCPU()
+		a.budget.Charge(cpu - cpuPrev)
+		cpuPrev = cpu
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-changed:
+			// Read a change as soon as it is drawn, but not more often than
+			// the interval, and after a moment for the drawing to finish (a
+			// window is mapped, then painted).
+			wait := max(a.cfg.Interval-time.Since(lastCap), settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			t.Reset(a.cfg.Interval)
+		}
+		// Far over budget (a tiny --max-cpu): stretch the frame interval too.
+		if w := a.budget.Wait(); w > 2*time.Second {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(w-2*time.Second, 2*time.Second)):
+			}
+		}
+	}
+}
+
+// settle is how long after a change notification the frame is taken.
+const settle = 15 * time.Millisecond
+
+// unchanged records a frame time for a display known not to have changed:
+// what was on it is still on it (last_seen moves on, grace periods run).
+func (a *Agent) unchanged(ds *dispState) {
+	at := a.cfg.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.displays[ds.d.Index] != ds {
+		return
+	}
+	a.stats.Frames++
+	a.stats.Skipped++
+	a.observe(ds, at)
+}
+
+// frame captures one display, finds what changed and queues it.
+func (a *Agent) frame(ds *dispState) {
+	at := a.cfg.Now()
+	a.mu.Lock()
+	spare := ds.spare
+	ds.spare = nil
+	a.mu.Unlock()
+	var img *image.RGBA
+	var err error
+	if ic, ok := a.cfg.Capturer.(intoCapturer); ok && spare != nil {
+		img, err = ic.CaptureInto(ds.d, spare)
+	} else {
+		img, err = a.cfg.Capturer.Capture(ds.d)
+	}
+	if err != nil {
+		a.reportErr(err) // the capturer says which display and what failed
+		return
+	}
+	img = reorigin(img)
+	regions := change.Regions(ds.prev, img)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.displays[ds.d.Index] != ds {
+		return // removed or reset while capturing
+	}
+	a.stats.Frames++
+	if len(regions) == 0 {
+		ds.spare = img // same pixels as prev: capture into it next time
+	} else {
+		a.stats.ChangedFrames++
+		a.apply(ds, img, regions, at)
+		old := ds.prev
+		ds.prev = img
+		if old != nil && !a.referenced(ds, old) {
+			ds.spare = old
+		}
+	}
+	a.observe(ds, at)
+}
+
+// intoCapturer can capture into a given image, saving an 8 MB allocation
+// (and its garbage collection) per 1080p frame.
+type intoCapturer interface {
+	CaptureInto(Display, *image.RGBA) (*image.RGBA, error)
+}
+
+// referenced reports whether OCR still needs img: a queued job or a batch
+// being read points into it, so it must not be captured into. Called with
+// a.mu held.
+func (a *Agent) referenced(ds *dispState, img *image.RGBA) bool {
+	if a.inflight[img] > 0 {
+		return true
+	}
+	for j := range ds.pending {
+		if j.img == img {
+			return true
+		}
+	}
+	return false
+}
+
+// apply updates the screen model for changed regions: words there are gone,
+// queued work there is stale, and the new content is read from the cache or
+// queued ahead of older work. Called with a.mu held.
+func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time) {
+	// A word or a queued piece cut by the change is read again whole: when
+	// ",000" is deleted from "$2,500,000", the "$2,500" left must be re-read.
+	for i, r := range regions {
+		for _, l := range ds.lines {
+			if !geom.Rect(l.Box).Overlaps(r) {
+				continue
+			}
+			for _, w := range l.Words {
+				if wr := geom.Rect(w.Box); wr.Overlaps(r) {
+					regions[i] = regions[i].Union(wr)
+				}
+			}
+		}
+		for j := range ds.pending {
+			if j.rect.Overlaps(r) {
+				regions[i] = regions[i].Union(j.rect)
+			}
+		}
+		regions[i] = regions[i].Intersect(img.Rect)
+	}
+	regions = geom.Merge(regions, 0)
+	for _, r := range regions {
+		ds.lines = removeWords(ds.lines, r)
+		for j := range ds.pending {
+			if j.rect.Overlaps(r) {
+				j.stale = true
+				delete(ds.pending, j)
+				a.stats.StaleDropped++
+			}
+		}
+	}
+	var fresh []*job
+	for _, r := range regions {
+		ds.block++
+		// Pieces (text lines) are the cache's unit; what goes to OCR is each
+		// run of consecutive pieces the cache does not know, as one rect with
+		// a margin: Tesseract reads a tight single-line crop worse than the
+		// same line with its surroundings.
+		var run []piece
+		flush := func() {
+			if len(run) == 0 {
+				return
+			}
+			u := runBox(run)
+			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: u.Inset(-ocrMargin).Intersect(img.Rect),
+				pieces: run, at: at, block: ds.block}
+			ds.pending[j] = true
+			fresh = append(fresh, j)
+			run = nil
+		}
+		for _, p := range change.Lines(img, r) {
+			a.stats.Pieces++
+			key := linecache.Key(img, p)
+			if lines, ok := a.cache.Get(key, p.Min); ok {
+				a.stats.CacheHits++
+				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
+				flush()
+				continue
+			}
+			// A run is also cut when it gets big (the first frame of a dense
+			// screen), so it is read in batches a notification can overtake.
+			if len(run) > 0 && geom.Area(runBox(run).Union(p)) > geom.Area(img.Rect)/runShare {
+				flush()
+			}
+			run = append(run, piece{rect: p, key: key})
+		}
+		flush()
+	}
+	ds.dirty = true
+	if len(fresh) > 0 {
+		q := make([]*job, 0, len(fresh)+len(a.queue))
+		q = append(q, fresh...)
+		for _, j := range a.queue {
+			if !j.stale {
+				q = append(q, j)
+			}
+		}
+		a.queue = q
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// observe matches the display's known lines if they or the rules changed and
+// feeds the tracker. Called with a.mu held; events are emitted under it so
+// that every sink sees them in order.
+func (a *Agent) observe(ds *dispState, at time.Time) {
+	var m Matcher
+	if a.cfg.Rules != nil {
+		m = a.cfg.Rules()
+	}
+	if ds.dirty || m != ds.matcher {
+		ds.found = nil
+		if m != nil && len(ds.lines) > 0 {
+			ds.found = m.Match(ds.lines)
+		}
+		ds.matcher, ds.dirty = m, false
+	}
+	var held []image.Rectangle
+	for j := range ds.pending {
+		held = append(held, j.rect)
+	}
+	for _, e := range a.tracker.Observe(ds.d.Index, ds.found, at, held) {
+		// first_seen/last_seen are frame times; time is when it was raised
+		// (their difference is the detection latency).
+		e.Time = a.cfg.Now()
+		a.out.Emit(e)
+	}
+}
+
+// Small batches (a notification, a changed line: at most 1/urgentShare of
+// the frame) may run while the CPU budget is up to urgentDebt in the red;
+// big ones (a new window, the first frame) wait until it is paid back.
+const (
+	urgentShare = 16
+	urgentDebt  = 2 * time.Second
+)
+
+func (a *Agent) ocrLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.wake:
+		}
+		for ctx.Err() == nil {
+			a.mu.Lock()
+			batch := a.takeBatch()
+			a.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			area := 0
+			for _, j := range batch {
+				area += j.rect.Dx() * j.rect.Dy()
+			}
+			debt := time.Duration(0)
+			if area <= geom.Area(batch[0].img.Rect)/urgentShare {
+				debt = urgentDebt
+			}
+			if w := a.budget.WaitDebt(debt); w > 0 {
+				// Put it back and sleep a little: newer changes may come in
+				// front of it or make it stale meanwhile.
+				a.mu.Lock()
+				var back []*job
+				for _, j := range batch {
+					if !j.stale {
+						back = append(back, j)
+					}
+				}
+				a.queue = append(back, a.queue...)
+				a.release(batch)
+				a.mu.Unlock()
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(min(w, 50*time.Millisecond)):
+				}
+				continue
+			}
+			a.read(ctx, batch)
+		}
+	}
+}
+
+// takeBatch takes the newest queued pieces of one frame. Called with a.mu held.
+func (a *Agent) takeBatch() []*job {
+	var batch []*job
+	var img *image.RGBA
+	area := 0
+	rest := a.queue[:0]
+	for _, j := range a.queue {
+		switch {
+		case j.stale:
+			continue
+		case img == nil || (j.img == img && len(batch) < maxBatchPieces && area+j.rect.Dx()*j.rect.Dy() <= geom.Area(img.Rect)/batchShare):
+			img = j.img
+			area += j.rect.Dx() * j.rect.Dy()
+			batch = append(batch, j)
+		default:
+			rest = append(rest, j)
+		}
+	}
+	clear(a.queue[len(rest):])
+	a.queue = rest
+	if img != nil {
+		a.inflight[img]++
+	}
+	return batch
+}
+
+// release ends what takeBatch started for batch. Called with a.mu held.
+func (a *Agent) release(batch []*job) {
+	img := batch[0].img
+	if a.inflight[img]--; a.inflight[img] <= 0 {
+		delete(a.inflight, img)
+	}
+}
+
+// read OCRs a batch and merges the result into the screen model.
+func (a *Agent) read(ctx context.Context, batch []*job) {
+	rects := make([]image.Rectangle, len(batch))
+	for i, j := range batch {
+		rects[i] = j.rect
+	}
+	t0 := time.Now()
+	lines, err := a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
+	el := time.Since(t0)
+	// OCR runs in worker processes: charge the CPU they used where it can be
+	// measured, else wall time times the workers that may have been busy.
+	if cpu, ok := a.workers.Used(a.cfg.Recognizer); ok {
+		a.budget.Charge(cpu)
+	} else {
+		a.budget.Charge(el * time.Duration(min(a.cfg.Workers, len(batch))))
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.release(batch)
+	a.stats.OCRCalls++
+	a.stats.OCRPieces += len(batch)
+	a.stats.OCRTime += el
+	if err != nil {
+		for _, j := range batch {
+			if ds := a.displays[j.disp]; ds != nil {
+				delete(ds.pending, j)
+			}
+		}
+		if ctx.Err() == nil {
+			a.stats.OCRErrors++
+			a.reportErrLocked(err) // the recognizer's errors say "ocr: ..."
+		}
+		return
+	}
+	per := make([][]rules.Line, len(batch))
+	for _, l := range lines {
+		best, bestArea := -1, 0
+		lr := geom.Rect(l.Box)
+		for i, r := range rects {
+			if ar := geom.Area(lr.Intersect(r)); ar > bestArea {
+				best, bestArea = i, ar
+			}
+		}
+		if best >= 0 {
+			per[best] = append(per[best], l)
+		}
+	}
+	touched := map[*dispState]bool{}
+	for i, j := range batch {
+		a.cachePieces(j, per[i])
+		ds := a.displays[j.disp]
+		if j.stale || ds == nil || ds.gen != j.gen || !ds.pending[j] {
+			continue // the screen changed there meanwhile: the result is only cached
+		}
+		delete(ds.pending, j)
+		ds.lines = append(ds.lines, withBlock(per[i], j.block)...)
+		ds.dirty = true
+		touched[ds] = true
+	}
+	for ds := range touched {
+		a.observe(ds, batch[0].at)
+	}
+}
+
+// cachePieces stores the lines read for a job under its pieces' keys. A
+// line is a piece's if it lies (mostly) inside it; if any line spans pieces
+// (OCR joined two table cells), nothing is cached, since a piece would then
+// be remembered without its text.
+func (a *Agent) cachePieces(j *job, lines []rules.Line) {
+	per := make([][]rules.Line, len(j.pieces))
+	for _, l := range lines {
+		lr := geom.Rect(l.Box)
+		owner := -1
+		for i, p := range j.pieces {
+			if geom.Area(lr.Intersect(p.rect))*10 >= geom.Area(lr)*8 {
+				owner = i
+				break
+			}
+		}
+		if owner < 0 {
+			return
+		}
+		per[owner] = append(per[owner], l)
+	}
+	for i, p := range j.pieces {
+		a.cache.Put(p.key, p.rect.Min, per[i])
+	}
+}
+
+// refreshDisplays re-enumerates displays: new ones are watched, removed or
+// resized ones dropped (their incidents closed) or restarted.
+func (a *Agent) refreshDisplays(first bool) error {
+	ds, err := a.cfg.Capturer.Displays()
+	if err != nil {
+		return err // the capturer's error says "list displays: ..."
+	}
+	if a.cfg.Display >= 0 {
+		var sel []Display
+		for _, d := range ds {
+			if d.Index == a.cfg.Display {
+				sel = append(sel, d)
+			}
+		}
+		if len(sel) == 0 && first {
+			return fmt.Errorf("display %d not found (%d displays: 0..%d)", a.cfg.Display, len(ds), len(ds)-1)
+		}
+		ds = sel
+	}
+	if len(ds) == 0 && first {
+		return errors.New("no displays found")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.cfg.Now()
+	seen := map[int]bool{}
+	for _, d := range ds {
+		seen[d.Index] = true
+		if old := a.displays[d.Index]; old != nil && old.d.Bounds == d.Bounds {
+			continue
+		} else if old != nil {
+			a.dropDisplay(old, now)
+		}
+		a.gen++
+		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{}}
+	}
+	for i, old := range a.displays {
+		if !seen[i] {
+			a.dropDisplay(old, now)
+		}
+	}
+	return nil
+}
+
+// dropDisplay forgets a display (removed, or resized and restarted).
+func (a *Agent) dropDisplay(ds *dispState, now time.Time) {
+	for j := range ds.pending {
+		j.stale = true
+	}
+	for _, e := range a.tracker.CloseDisplay(ds.d.Index, now) {
+		a.out.Emit(e)
+	}
+	delete(a.displays, ds.d.Index)
+}
+
+// reportErr emits an error event, at most once a minute per class of error,
+// so a capture failing every frame does not flood the presenter.
+func (a *Agent) reportErr(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reportErrLocked(err)
+}
+
+func (a *Agent) reportErrLocked(err error) {
+	now := a.cfg.Now()
+	class := errClass(err)
+	if t, ok := a.lastErr[class]; ok && now.Sub(t) < time.Minute {
+		return
+	}
+	a.lastErr[class] = now
+	a.out.Emit(event.Event{Event: event.Error, Time: now, Message: err.Error()})
+}
+
+// errClass names the kind of err without what changes from one occurrence
+// to the next: the root cause it wraps (the first, where it wraps several,
+// as in "%w: X server :0: %w (next reconnect attempt in 1.6s)"), with
+// numbers folded, so a dead X server is one error, not one per attempt.
+func errClass(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[0]
+			}
+		}
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	var b strings.Builder
+	digits := false
+	for _, r := range err.Error() {
+		if r >= '0' && r <= '9' || digits && r == '.' {
+			if !digits {
+				b.WriteByte('#')
+			}
+			digits = true
+			continue
+		}
+		digits = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// reorigin views img with its top-left at 0,0 (capturers may return images
+// positioned at the display's bounds); no pixels are copied.
+func reorigin(img *image.RGBA) *image.RGBA {
+	if img.Rect.Min == (image.Point{}) {
+		return img
+	}
+	return &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy())}
+}
+
+// removeWords drops the words inside r (that part of the screen changed);
+// lines left without words go.
+func removeWords(lines []rules.Line, r image.Rectangle) []rules.Line {
+	out := lines[:0]
+	for _, l := range lines {
+		if !geom.Rect(l.Box).Overlaps(r) {
+			out = append(out, l)
+			continue
+		}
+		var ws []rules.Word
+		var box rules.Box
+		for _, w := range l.Words {
+			if !geom.Rect(w.Box).Overlaps(r) {
+				ws = append(ws, w)
+				box = box.Union(w.Box)
+			}
+		}
+		if len(ws) > 0 {
+			out = append(out, rules.Line{Words: ws, Box: box, Block: l.Block})
+		}
+	}
+	clear(lines[len(out):])
+	return out
+}
+
+func withBlock(lines []rules.Line, block int) []rules.Line {
+	for i := range lines {
+		lines[i].Block = block
+	}
+	return lines
+}
+
+// discard is the sink of an agent given none.
+type discard struct{}
+
+func (discard) Emit(event.Event) {}
+func (discard) Close() error     { return nil }

@@ -1,0 +1,62 @@
+package incident
+
+import (
+	"image"
+	"testing"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/event"
+)
+
+func finding(rule, text string, x, y int, conf float64) rules.Finding {
+	return rules.Finding{Rule: rule, Severity: rules.High, Text: text, Box: rules.Box{X: x, Y: y, W: 80, H: 14}, Confidence: conf}
+}
+
+func TestTrackerIncidents(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := New(time.Second, 0.5, []byte("s"))
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	evs := tr.Observe(0, []rules.Finding{finding("c", "Walmart", 100, 100, 0.9), finding("c", "Walmart", 100, 700, 0.9), finding("c", "Acme", 400, 100, 0.2)}, at(0), nil)
+	if len(evs) != 2 || evs[0].Event != event.Alert || evs[1].Event != event.Alert || evs[0].Incident == evs[1].Incident {
+		t.Fatalf("want two alerts (two places; low confidence dropped): %+v", evs)
+	}
+	if evs[0].Text != "W*****t" || evs[0].WithText(true).Text != "Walmart" || *evs[0].ExposureMS != 0 {
+		t.Fatalf("alert %+v", evs[0])
+	}
+	// Same place, a few px off (OCR jitter): same incident.
+	if evs := tr.Observe(0, []rules.Finding{finding("c", "Walmart", 103, 101, 0.9), finding("c", "Walmart", 100, 700, 0.9)}, at(250), nil); len(evs) != 0 {
+		t.Fatalf("continuing incidents raised %+v", evs)
+	}
+	// Other display: not this display's incidents.
+	if evs := tr.Observe(1, nil, at(5000), nil); len(evs) != 0 {
+		t.Fatalf("display 1 closed display 0's incidents: %+v", evs)
+	}
+	// One goes; within grace nothing, then clear; held ones stay.
+	held := []image.Rectangle{image.Rect(90, 690, 200, 720)}
+	if evs := tr.Observe(0, nil, at(1000), held); len(evs) != 0 {
+		t.Fatalf("closed within grace: %+v", evs)
+	}
+	evs = tr.Observe(0, nil, at(1300), held)
+	if len(evs) != 1 || evs[0].Event != event.Clear || *evs[0].ExposureMS != 250 || evs[0].LastSeen.Sub(*evs[0].FirstSeen) != 250*time.Millisecond {
+		t.Fatalf("want one clear with 250ms exposure: %+v", evs)
+	}
+	if tr.Open() != 1 {
+		t.Fatalf("%d open, want the held one", tr.Open())
+	}
+	evs = tr.CloseAll(at(2000))
+	if len(evs) != 1 || evs[0].Event != event.Clear {
+		t.Fatalf("CloseAll: %+v", evs)
+	}
+}
+
+// Two items of one rule on adjacent lines are two incidents.
+func TestTrackerAdjacentItemsAreSeparate(t *testing.T) {
+	tr := New(time.Second, 0, []byte("s"))
+	now := time.Now()
+	evs := tr.Observe(0, []rules.Finding{finding("c", "Globex", 100, 100, 1)}, now, nil)
+	evs = append(evs, tr.Observe(0, []rules.Finding{finding("c", "Globex", 100, 100, 1), finding("c", "Initech", 100, 118, 1)}, now, nil)...)
+	if len(evs) != 2 {
+		t.Fatalf("want two alerts, got %+v", evs)
+	}
+}

@@ -1,0 +1,259 @@
+// Package watch runs the live agent as `demoguard watch` does: it builds a
+// validated Config from flags and the config file's [watch] table, and Run
+// opens the display, the OCR workers, the rules, the outputs and the agent
+// in order, and closes them in the reverse order.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/agent"
+	"github.com/demoguard/demoguard/scanner/capture"
+	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/ocr"
+	"github.com/demoguard/demoguard/scanner/reload"
+	"github.com/demoguard/demoguard/scanner/sink"
+	"github.com/demoguard/demoguard/scanner/xdamage"
+)
+
+// Run watches until ctx is cancelled. Start-up problems (rules, display,
+// OCR, outputs) are returned before anything is watched, each as one line;
+// on cancellation it closes open incidents, stops the rule reloader, the
+// actions and the outputs, in that order, and returns nil.
+func Run(ctx context.Context, cfg Config) error {
+	stdout, stderr := cfg.Stdout, cfg.Stderr
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	// Rules first: a typo in a rule file is the cheapest thing to report.
+	load := func() (*rules.Ruleset, error) {
+		if len(cfg.Rules) == 0 {
+			return rules.Default()
+		}
+		return rules.Load(cfg.Rules...)
+	}
+	rs, err := load()
+	if err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+	var cur atomic.Pointer[rules.Ruleset]
+	cur.Store(rs)
+
+	cp, err := capture.Open()
+	if err != nil {
+		if errors.Is(err, capture.ErrNoDisplay) {
+			return fmt.Errorf("watch: %s", oneLine(err.Error()))
+		}
+		return fmt.Errorf("watch: open display: %s", oneLine(err.Error()))
+	}
+	defer cp.Close()
+	if c := cp.Caveat(); c != "" {
+		fmt.Fprintln(stderr, "demoguard: note:", c)
+	}
+
+	// Which displays, before any OCR worker starts: a wrong --display is a
+	// usage error, not something to find out after the start-up banner.
+	displays, err := cp.Displays()
+	if err != nil {
+		return fmt.Errorf("watch: %s", oneLine(err.Error())) // it says "list displays: ..."
+	}
+	var desc []string
+	for _, d := range displays {
+		if cfg.Display < 0 || d.Index == cfg.Display {
+			desc = append(desc, fmt.Sprintf("%d:%dx%d%+d%+d", d.Index, d.Bounds.Dx(), d.Bounds.Dy(), d.Bounds.Min.X, d.Bounds.Min.Y))
+		}
+	}
+	if len(desc) == 0 {
+		return fmt.Errorf("watch: --display %d: there are %d displays (0..%d)", cfg.Display, len(displays), len(displays)-1)
+	}
+
+	eng, err := ocr.New(ocr.Options{Lang: cfg.Lang, Workers: cfg.Workers})
+	if err != nil {
+		return fmt.Errorf("watch: %s", oneLine(err.Error()))
+	}
+	defer eng.Close()
+
+	warn := func(msg string) { fmt.Fprintln(stderr, "demoguard:", msg) }
+	var sinks sink.Multi
+	if cfg.JSON {
+		sinks = append(sinks, &sink.JSON{W: stdout, ShowText: cfg.ShowText})
+	} else {
+		sinks = append(sinks, &sink.Text{W: stderr, ShowText: cfg.ShowText})
+	}
+	if cfg.Log != "" {
+		ls, err := sink.OpenLog(cfg.Log)
+		if err != nil {
+			return fmt.Errorf("watch: %w", err)
+		}
+		sinks = append(sinks, ls)
+	}
+	if cfg.Notify {
+		if tool := map[string]string{"linux": "notify-send", "darwin": "osascript", "windows": "powershell"}[runtime.GOOS]; tool != "" {
+			if _, err := exec.LookPath(tool); err != nil {
+				warn("--notify: " + tool + " not found; no desktop notifications (Debian: apt-get install libnotify-bin)")
+			}
+		}
+		sinks = append(sinks, &sink.Notify{})
+	}
+	if cfg.Webhook != "" {
+		sinks = append(sinks, &sink.Webhook{URL: cfg.Webhook, Secret: cfg.WebhookSecret, ShowText: cfg.ShowText, Warn: warn})
+	}
+	out := &lockedSink{s: sinks}
+
+	// DAMAGE lets a static screen cost nothing; without it every frame is
+	// captured and compared (still correct, just more CPU).
+	var changes agent.Changes
+	if dw, err := xdamage.Open(cp.DisplayName()); err == nil {
+		defer dw.Close()
+		changes = dw
+	} else if runtime.GOOS == "linux" {
+		warn("comparing every frame: " + err.Error())
+	}
+
+	ag := agent.New(agent.Config{
+		Capturer:   Capturer(cp),
+		Recognizer: eng,
+		Rules: func() agent.Matcher {
+			if r := cur.Load(); r != nil {
+				return r
+			}
+			return nil
+		},
+		Sink:     out,
+		Display:  cfg.Display,
+		Interval: cfg.Interval,
+		MaxCPU:   cfg.MaxCPU,
+		Workers:  cfg.Workers,
+		MinConf:  cfg.MinConf,
+		Salt:     cfg.Salt,
+		Changes:  changes,
+	})
+
+	// The page, the hub and the actions: started before anything emits,
+	// so out.s is complete by the time the agent or the reloader use it.
+	status := &agentStatus{
+		agent: ag,
+		displays: func() []string {
+			// What the agent watches now, not the start-up list: monitors
+			// come and go during a talk.
+			var out []string
+			for _, d := range ag.Displays() {
+				out = append(out, fmt.Sprintf("%d: %dx%d%+d%+d", d.Index, d.Bounds.Dx(), d.Bounds.Dy(), d.Bounds.Min.X, d.Bounds.Min.Y))
+			}
+			return out
+		},
+		rules: func() (int, []string) {
+			r := cur.Load()
+			return len(r.Rules()), r.Sources()
+		},
+	}
+	p, err := startPrivate(privateOptions{
+		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, showText: cfg.ShowText, actions: cfg.Actions,
+	}, status, out.Emit, warn, stderr)
+	if err != nil {
+		sinks.Close()
+		return fmt.Errorf("watch: %s", oneLine(err.Error()))
+	}
+	out.s = append(sinks, p.sinks()...)
+
+	var rl *reload.Watcher
+	if len(cfg.Rules) > 0 {
+		rl = &reload.Watcher{
+			Paths: cfg.Rules,
+			Load: func() (int, []string, error) {
+				n, err := load()
+				if err != nil {
+					return 0, nil, err
+				}
+				cur.Store(n) // whole rule sets only: a frame sees the old or the new
+				return len(n.Rules()), n.Sources(), nil
+			},
+			Emit: out.Emit,
+		}
+		if err := rl.Start(ctx, rs.Sources()); err != nil {
+			warn("rules will not reload live: " + err.Error())
+		}
+	}
+
+	fmt.Fprintf(stderr, "demoguard: watching display %s with %d rules (interval %v, max-cpu %s, %d OCR workers); Ctrl-C stops\n",
+		strings.Join(desc, ", "), len(rs.Rules()), cfg.Interval, cfg.MaxCPUText, cfg.Workers)
+	out.Emit(event.Event{Event: event.Reload, Time: time.Now(), Rules: len(rs.Rules()), Message: "watching"})
+
+	if cfg.Started != nil {
+		cfg.Started(ag)
+	}
+	runErr := ag.Run(ctx)
+	// The reloader is joined first: a reload in flight must not emit into
+	// outputs that are closing.
+	if rl != nil {
+		rl.Stop()
+	}
+	// Actions next: a failing action reports through out, which must not
+	// be closing (holding its lock) while the action waits to report.
+	p.closeActions()
+	if err := out.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return fmt.Errorf("watch: %s", oneLine(runErr.Error()))
+	}
+	return nil
+}
+
+// lockedSink serialises events from the agent and the reloader.
+type lockedSink struct {
+	mu sync.Mutex
+	s  event.Sink
+}
+
+func (l *lockedSink) Emit(e event.Event) { l.mu.Lock(); defer l.mu.Unlock(); l.s.Emit(e) }
+func (l *lockedSink) Close() error       { l.mu.Lock(); defer l.mu.Unlock(); return l.s.Close() }
+
+// Capturer gives the agent the displays and frames of an X11 capturer.
+func Capturer(c *capture.X11) agent.Capturer { return captureAdapter{c} }
+
+// captureAdapter maps capture's display type onto the agent's.
+type captureAdapter struct{ c *capture.X11 }
+
+func (a captureAdapter) Displays() ([]agent.Display, error) {
+	ds, err := a.c.Displays()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]agent.Display, len(ds))
+	for i, d := range ds {
+		out[i] = agent.Display{Index: d.Index, Bounds: d.Bounds}
+	}
+	return out, nil
+}
+
+func (a captureAdapter) Capture(d agent.Display) (*image.RGBA, error) {
+	return a.c.Capture(capture.Display{Index: d.Index, Bounds: d.Bounds})
+}
+
+// CaptureInto lets the agent recycle frame buffers.
+func (a captureAdapter) CaptureInto(d agent.Display, dst *image.RGBA) (*image.RGBA, error) {
+	return a.c.CaptureInto(capture.Display{Index: d.Index, Bounds: d.Bounds}, dst)
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
