@@ -126,7 +126,9 @@ func Read(ctx context.Context, path string, cfg Config) (*Result, error) {
 	}
 	defer dec.Close()
 	r := &reader{cfg: cfg, res: &Result{Info: info}}
-	frames, errc, free := prefetch(ctx, dec)
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
+	frames, errc, free := prefetch(pctx, dec)
 	var last Frame
 	lastDur := 0.0
 	for f := range frames {
@@ -136,9 +138,11 @@ func Read(ctx context.Context, path string, cfg Config) (*Result, error) {
 			}
 		}
 		if err := r.frame(ctx, f); err != nil {
-			free <- f.Img
-			for f := range frames {
-				free <- f.Img
+			// Stop ffmpeg first, so the decoder ends instead of decoding the
+			// rest of the recording into the drained channel.
+			pcancel()
+			dec.cancel()
+			for range frames {
 			}
 			return nil, err
 		}
@@ -148,11 +152,12 @@ func Read(ctx context.Context, path string, cfg Config) (*Result, error) {
 			cfg.Progress(f.PTS, info.Duration)
 		}
 	}
-	if err := <-errc; err != nil {
-		return nil, err
-	}
-	if ctx.Err() != nil {
+	err = <-errc
+	if ctx.Err() != nil { // ffmpeg was killed by the cancellation: say why
 		return nil, context.Cause(ctx)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if lastDur == 0 {
 		lastDur = 1 / max(info.FPS, 1)
