@@ -59,6 +59,9 @@ func (s *Scanner) redactStill(ctx context.Context, srcs []*source, res *Result) 
 			continue
 		}
 		base := strings.TrimSuffix(EvidenceName(src.name, 0, false), ".evidence.png")
+		if ext := filepath.Ext(base); ext != base {
+			base = strings.TrimSuffix(base, ext)
+		}
 		var path string
 		var err error
 		if src.kind == kindPDF {
