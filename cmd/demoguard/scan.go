@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "scan", summary: "check screenshots, slides and PDFs before going on stage", run: runScan})
+	register(&command{name: "scan", summary: "check screenshots, slides, PDFs and recordings before they are shown or published", run: runScan})
 }
 
 const scanSynopsis = `scan [flags] PATH...
