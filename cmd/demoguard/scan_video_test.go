@@ -67,8 +67,9 @@ func TestScanVideoCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "red", "clip.redacted.mp4")); err != nil {
 		t.Errorf("redacted copy: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "ev", "clip.mp4-00h00m00.500s-customers.evidence.png")); err != nil {
-		t.Errorf("evidence: %v (stderr %s)", err, errOut)
+	// Evidence is named by the source path (flattened), time and rule.
+	if ev, _ := filepath.Glob(filepath.Join(dir, "ev", "*clip.mp4-00h00m00.500s-customers.evidence.png")); len(ev) != 1 {
+		t.Errorf("evidence files %v (stderr %s)", ev, errOut)
 	}
 	out, _, _ = runScanCmd(t, nil, "scan", "--rules", rulesFile, clip)
 	if !strings.Contains(out, "00:00:00.500–00:00:01.500  high      customers") {
