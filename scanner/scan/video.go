@@ -142,7 +142,7 @@ func (s *Scanner) redactVideo(ctx context.Context, src *source, res *video.Resul
 	if err != nil {
 		return "", err
 	}
-	if err := video.Redact(ctx, src.path, dst, res.Info, video.MasksOf(res.Exposures, bounds), video.RedactOptions{}); err != nil {
+	if err := video.Redact(ctx, src.path, dst, res.Info, video.MasksOf(res.Exposures, bounds), video.RedactOptions{Note: s.opt.Note}); err != nil {
 		return "", err
 	}
 	return dst, nil

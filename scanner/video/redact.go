@@ -50,6 +50,8 @@ type RedactOptions struct {
 	CRF int
 	// Preset is x264's speed preset; default "veryfast".
 	Preset string
+	// Note receives remarks (subtitles the container could not take).
+	Note func(string)
 }
 
 // Redact writes a copy of src to dst with the masks drawn as opaque black
@@ -102,27 +104,47 @@ func Redact(ctx context.Context, src, dst string, info *Info, masks []Mask, opt 
 	if info.Width%2 != 0 || info.Height%2 != 0 {
 		pixFmt = "yuv444p" // 4:2:0 needs even sizes; keep the size instead
 	}
-	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
-		"-i", fileArg(src),
-		"-map", "0:V:0", "-map", "0:a?", "-map", "0:s?",
-		"-filter_script:v", script.Name(),
-		"-fps_mode", "passthrough", "-enc_time_base:v", "-1",
-		"-c:v", "libx264", "-preset", opt.Preset, "-crf", fmt.Sprint(opt.CRF), "-pix_fmt", pixFmt,
-		"-c:a", "copy", "-c:s", "copy",
-		"-map_metadata", "0", "-map_chapters", "0",
-	}
-	if muxer == "mp4" || muxer == "mov" {
-		args = append(args, "-movflags", "+faststart")
-	}
-	args = append(args, "-f", muxer, "file:"+tmpName)
-	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
-	var stderr tail
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
+	encode := func(subs bool) error {
+		args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
+			"-i", fileArg(src),
+			"-map", "0:V:0", "-map", "0:a?"}
+		if subs {
+			args = append(args, "-map", "0:s?", "-c:s", "copy")
 		}
-		return toolError("ffmpeg", err, &stderr)
+		args = append(args,
+			"-filter_script:v", script.Name(),
+			"-fps_mode", "passthrough", "-enc_time_base:v", "-1",
+			"-c:v", "libx264", "-preset", opt.Preset, "-crf", fmt.Sprint(opt.CRF), "-pix_fmt", pixFmt,
+			"-c:a", "copy",
+			"-map_metadata", "0", "-map_chapters", "0")
+		if muxer == "mp4" || muxer == "mov" {
+			args = append(args, "-movflags", "+faststart")
+		}
+		args = append(args, "-f", muxer, "file:"+tmpName)
+		cmd := exec.CommandContext(ctx, "ffmpeg", args...)
+		var stderr tail
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return toolError("ffmpeg", err, &stderr)
+		}
+		return nil
+	}
+	if err := encode(info.Subs > 0); err != nil {
+		// Subtitles are kept where the container allows: a subtitle codec
+		// the output container cannot carry (bitmap subtitles in MP4)
+		// must not cost the redacted copy.
+		if info.Subs == 0 || ctx.Err() != nil {
+			return err
+		}
+		if err2 := encode(false); err2 != nil {
+			return err
+		}
+		if opt.Note != nil {
+			opt.Note(fmt.Sprintf("%s: subtitles not copied (%v)", dst, err))
+		}
 	}
 	if err := os.Chmod(tmpName, 0o600); err != nil {
 		return err
