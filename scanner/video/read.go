@@ -168,7 +168,7 @@ func Read(ctx context.Context, path string, cfg Config) (*Result, error) {
 	return r.res, nil
 }
 
-// prefetch decodes up to two frames ahead on its own goroutine, so piping
+// prefetch decodes up to three frames ahead on its own goroutine, so piping
 // and converting the next frame overlaps reading this one.
 func prefetch(ctx context.Context, dec *Decoder) (<-chan Frame, <-chan error, chan<- *image.RGBA) {
 	const ahead = 3
@@ -506,7 +506,10 @@ func (r *reader) track(found []rules.Finding, f Frame) error {
 }
 
 func (r *reader) finish(e *Exposure, end float64, last int) {
-	e.End, e.Last = end, last
+	// A broken file's timestamps may run backwards: a span never ends
+	// before it starts.
+	end = max(end, e.Start)
+	e.End, e.Last = end, max(last, e.First)
 	e.Spans[len(e.Spans)-1].End = end
 	r.res.Exposures = append(r.res.Exposures, e)
 }
