@@ -141,3 +141,22 @@ func TestFindScroll(t *testing.T) {
 		t.Error("a different screen taken for a scroll")
 	}
 }
+
+// FuzzParseProbe: whatever ffprobe prints (a hostile file can steer it),
+// parsing never panics and never lets a size or duration over the limits
+// through.
+func FuzzParseProbe(f *testing.F) {
+	f.Add(`{"streams":[{"codec_type":"video","width":1920,"height":1080,"r_frame_rate":"30/1","nb_frames":"99"}],"format":{"duration":"3.3"}}`)
+	f.Add(`{"streams":[{"codec_type":"video","width":-1,"height":99999999,"r_frame_rate":"1/0","duration":"NaN"}]}`)
+	f.Add(`{"streams":[{"codec_type":"video","width":10,"height":10,"duration":"1e308","nb_frames":"-5"}]}`)
+	lim := Limits{MaxPixels: 100e6, MaxDuration: 6 * 3600}
+	f.Fuzz(func(t *testing.T, s string) {
+		info, err := parseProbe([]byte(s), lim)
+		if err != nil {
+			return
+		}
+		if info.Width <= 0 || info.Height <= 0 || int64(info.Width)*int64(info.Height) > lim.MaxPixels || info.Duration > lim.MaxDuration || info.FPS < 0 || info.Frames < 0 {
+			t.Errorf("accepted %+v", info)
+		}
+	})
+}
