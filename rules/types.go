@@ -119,6 +119,17 @@ func ParseSeverity(s string) (Severity, bool) {
 
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// SeverityRank orders severities given by name, as events carry them:
+// critical 4, high 3, medium 2, low 1, anything else 0. The one ranking
+// every output sorts and escalates by.
+func SeverityRank(name string) int {
+	s, ok := ParseSeverity(name)
+	if !ok {
+		return 0
+	}
+	return int(s)
+}
+
 // Finding is one match of one rule. Text is the matched text as read; it is
 // sensitive and must not reach logs or events unmasked. Value is the parsed
 // amount for amount rules (in Currency units), nil otherwise. Line is the

@@ -14,11 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
@@ -70,7 +70,7 @@ type Action struct {
 const DefaultOBSURL = "ws://127.0.0.1:4455"
 
 // Severities lists the severities an action can be set for.
-var Severities = []string{"low", "medium", "high", "critical"}
+var Severities = []string{rules.Low.String(), rules.Medium.String(), rules.High.String(), rules.Critical.String()}
 
 func (c *Config) action(sev string) *Action {
 	switch sev {
@@ -125,16 +125,17 @@ type Runner struct {
 	actions map[string]*compiled
 	obs     *OBS
 
-	cmds    *queue.Queue[job]
-	scenes  *queue.Queue[job]
-	closing chan struct{}
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
-	running chan struct{} // semaphore: commands running at once
-	dropped atomic.Int64
-	cmdWG   sync.WaitGroup // commands running, and drop reports
-	closed  atomic.Bool    // Close has returned: report nothing more
+	cmds      *queue.Queue[job]
+	scenes    *queue.Queue[job]
+	closing   chan struct{}
+	wg        sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	running   chan struct{} // semaphore: commands running at once
+	dropped   atomic.Int64
+	cmdWG     sync.WaitGroup // commands running, and drop reports
+	closed    atomic.Bool    // Close has returned: report nothing more
+	closeOnce sync.Once
 	// closeWait bounds Close's wait for actions in flight; default 5s.
 	closeWait time.Duration
 
@@ -326,7 +327,7 @@ func (r *Runner) switchScene(j job) {
 		if a == nil || a.scene == "" {
 			return
 		}
-		rank := severityRank(e.Severity)
+		rank := rules.SeverityRank(e.Severity)
 		r.switchers[e.Incident] = true
 		if r.switched && (r.ours == a.scene || rank < r.oursRank) {
 			return
@@ -394,28 +395,23 @@ func (r *Runner) fail(e event.Event, err error) {
 // sends when it stops), waiting at most 5 s before killing commands still
 // running, and closes the OBS connection.
 func (r *Runner) Close() error {
-	select {
-	case <-r.closing:
-		return nil
-	default:
-	}
-	close(r.closing)
-	done := make(chan struct{})
-	go func() { r.wg.Wait(); r.cmdWG.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(r.closeWait):
+	// Once, and every caller returns only when it is done: Close may be
+	// called concurrently (shutdown and a failed start-up both close).
+	r.closeOnce.Do(func() {
+		close(r.closing)
+		done := make(chan struct{})
+		go func() { r.wg.Wait(); r.cmdWG.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(r.closeWait):
+			r.cancel()
+			<-done
+		}
 		r.cancel()
-		<-done
-	}
-	r.cancel()
-	r.closed.Store(true)
-	if r.obs != nil {
-		r.obs.Close()
-	}
+		r.closed.Store(true)
+		if r.obs != nil {
+			r.obs.Close()
+		}
+	})
 	return nil
-}
-
-func severityRank(s string) int {
-	return slices.Index(Severities, s) + 1
 }

@@ -320,3 +320,26 @@ func TestOBSUnreachable(t *testing.T) {
 		t.Fatalf("error event %q", ev.Message)
 	}
 }
+
+// Shutdown and a failed start-up may both close the Runner, at once: every
+// Close returns after the actions finished, and none panics.
+func TestCloseConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(Config{High: &Action{Command: []string{"sh", "-c", `sleep 0.2; touch "$0/ran"`, dir}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Emit(alertEvent(t, "budget", "high"))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.Close()
+			if _, err := os.Stat(filepath.Join(dir, "ran")); err != nil {
+				t.Errorf("Close returned before the queued command ran: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+}

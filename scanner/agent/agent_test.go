@@ -219,6 +219,23 @@ func TestAgentMinConfidence(t *testing.T) {
 	h.step()
 	h.drain()
 	h.wantKinds()
+	// Nothing was raised because the finding was below the floor, not
+	// because OCR or matching never happened.
+	if h.rec.nCalls() == 0 {
+		t.Fatal("OCR never ran")
+	}
+	h.a.mu.Lock()
+	found := h.a.displays[0].found
+	h.a.mu.Unlock()
+	if len(found) != 1 || found[0].Text != "Walmart" || found[0].Confidence != 0.3 {
+		t.Fatalf("findings %+v, want Walmart at confidence 0.3", found)
+	}
+	// The same finding with the floor below it alerts.
+	h.a.mu.Lock()
+	h.a.tracker.MinConf = 0.25
+	h.a.mu.Unlock()
+	h.step()
+	h.wantKinds(event.Alert)
 }
 
 func TestAgentNewRulesApplyWithoutOCR(t *testing.T) {

@@ -49,6 +49,7 @@ var (
 	verbose    = flag.Bool("trial-log", false, "log each trial's latency")
 	soakChange = flag.Duration("soak-change", 2*time.Second, "how often the screen changes during the soak")
 	outFile    = flag.String("out", "", "write the figures as JSON to this file")
+	enforce    = flag.Bool("targets", false, "fail when a README target is missed (make bench-watch); without it misses are only reported")
 )
 
 func TestMain(m *testing.M) {
@@ -69,25 +70,64 @@ func (c chanSink) Close() error { return nil }
 
 // Results are the figures for the README.
 type Results struct {
-	Trials           int     `json:"trials"`
-	AlertP50MS       float64 `json:"alert_p50_ms"`
-	AlertP95MS       float64 `json:"alert_p95_ms"`
-	AlertMaxMS       float64 `json:"alert_max_ms"`
-	Missed           int     `json:"missed"`
-	FullFrameOCRMS   float64 `json:"full_frame_ocr_ms"`
-	P95OverFullFrame float64 `json:"p95_over_full_frame"`
-	StaticSeconds    float64 `json:"static_s"`
-	StaticCPUPercent float64 `json:"static_cpu_percent_of_one_core"`
-	SoakSeconds      float64 `json:"soak_s"`
-	SoakChanges      int     `json:"soak_changes"`
-	RSSStartMB       float64 `json:"rss_start_mb"`
-	RSSEndMB         float64 `json:"rss_end_mb"`
-	RSSSlopeMBPerMin float64 `json:"rss_slope_mb_per_min"`
-	GoroutinesStart  int     `json:"goroutines_start"`
-	GoroutinesEnd    int     `json:"goroutines_end"`
-	GoroutineSlope   float64 `json:"goroutine_slope_per_min"`
-	SoakCPUPercent   float64 `json:"soak_cpu_percent_of_one_core"`
+	Trials           int      `json:"trials"`
+	AlertP50MS       float64  `json:"alert_p50_ms"`
+	AlertP95MS       float64  `json:"alert_p95_ms"`
+	AlertMaxMS       float64  `json:"alert_max_ms"`
+	Missed           int      `json:"missed"`
+	FullFrameOCRMS   float64  `json:"full_frame_ocr_ms"`
+	P95OverFullFrame float64  `json:"p95_over_full_frame"`
+	StaticSeconds    float64  `json:"static_s"`
+	StaticCPUPercent float64  `json:"static_cpu_percent_of_one_core"`
+	SoakSeconds      float64  `json:"soak_s"`
+	SoakChanges      int      `json:"soak_changes"`
+	RSSStartMB       float64  `json:"rss_start_mb"`
+	RSSEndMB         float64  `json:"rss_end_mb"`
+	RSSSlopeMBPerMin float64  `json:"rss_slope_mb_per_min"`
+	GoroutinesStart  int      `json:"goroutines_start"`
+	GoroutinesEnd    int      `json:"goroutines_end"`
+	GoroutineSlope   float64  `json:"goroutine_slope_per_min"`
+	SoakCPUPercent   float64  `json:"soak_cpu_percent_of_one_core"`
+	Targets          []Target `json:"targets"`
 	Stats            agent.Stats
+}
+
+// Target is one of the README's performance targets and whether this run
+// met it.
+type Target struct {
+	Name     string  `json:"name"`
+	Measured float64 `json:"measured"`
+	Limit    float64 `json:"limit"` // measured must be at most this
+	Unit     string  `json:"unit"`
+	Met      bool    `json:"met"`
+}
+
+// README targets (Performance → demoguard watch). Flat memory is a slope:
+// over a short soak it is noisy, so the limit is loose; a leak of a frame
+// buffer per change (8 MB every 2 s) is far over it.
+const (
+	targetP95MS          = 300 // notification → alert, p95
+	targetP95OverFull    = 0.1 // p95 against a full-frame OCR of the screen
+	targetStaticCPU      = 2   // % of one core on a static screen
+	targetRSSSlope       = 1   // MB per minute during the soak
+	targetGoroutineGrown = 2   // goroutines more at the end of the soak than at its start
+	targetMissedShare    = 0.1 // notifications with no alert
+)
+
+// checkTargets compares res with the README's targets.
+func checkTargets(res *Results) []Target {
+	ts := []Target{
+		{Name: "notification → alert p95", Measured: res.AlertP95MS, Limit: targetP95MS, Unit: "ms"},
+		{Name: "p95 / full-frame OCR", Measured: res.P95OverFullFrame, Limit: targetP95OverFull, Unit: "×"},
+		{Name: "CPU on a static screen", Measured: res.StaticCPUPercent, Limit: targetStaticCPU, Unit: "% of one core"},
+		{Name: "RSS slope during the soak", Measured: res.RSSSlopeMBPerMin, Limit: targetRSSSlope, Unit: "MB/min"},
+		{Name: "goroutines grown during the soak", Measured: float64(res.GoroutinesEnd - res.GoroutinesStart), Limit: targetGoroutineGrown, Unit: ""},
+		{Name: "notifications missed", Measured: float64(res.Missed) / float64(max(res.Trials, 1)), Limit: targetMissedShare, Unit: "share"},
+	}
+	for i := range ts {
+		ts[i].Met = ts[i].Measured <= ts[i].Limit
+	}
+	return ts
 }
 
 func TestWatchPerformance(t *testing.T) {
@@ -246,20 +286,27 @@ func TestWatchPerformance(t *testing.T) {
 		res.GoroutineSlope = slope(ts, gor)
 	}
 	res.Stats = ag.Stats()
+	res.Targets = checkTargets(&res)
 
 	b, _ := json.MarshalIndent(res, "", "  ")
 	t.Logf("results:\n%s", b)
 	if *outFile != "" {
 		os.WriteFile(*outFile, b, 0o644)
 	}
-	// The cards use a 7x13 bitmap font scaled 2x, which Tesseract misreads
-	// now and then; the figure is reported, the run fails only when misses
-	// stop being rare.
-	if res.Missed*10 > *trials {
-		t.Errorf("%d of %d notifications raised no alert", res.Missed, *trials)
-	}
-	if res.GoroutinesEnd > res.GoroutinesStart+10 {
-		t.Errorf("goroutines grew from %d to %d during the soak", res.GoroutinesStart, res.GoroutinesEnd)
+	// Timings on a shared or loaded machine say little, so a short run
+	// (make test) reports a missed target; make bench-watch (-targets)
+	// fails on it.
+	for _, tg := range res.Targets {
+		verdict := "met"
+		if !tg.Met {
+			verdict = "MISSED"
+		}
+		line := fmt.Sprintf("target %-34s %10.3f %s (limit %g): %s", tg.Name, tg.Measured, tg.Unit, tg.Limit, verdict)
+		if !tg.Met && *enforce {
+			t.Error(line)
+		} else {
+			t.Log(line)
+		}
 	}
 }
 

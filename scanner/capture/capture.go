@@ -61,16 +61,6 @@ type Display struct {
 	Primary bool
 }
 
-// Capturer is what the watch loop needs; *X11 implements it and tests can
-// substitute a fake.
-type Capturer interface {
-	Displays() ([]Display, error)
-	Capture(d Display) (*image.RGBA, error)
-	Close() error
-}
-
-var _ Capturer = (*X11)(nil)
-
 // Options tunes OpenWith. The zero value is what Open uses. Only Display
 // and Timeout matter outside X11.
 type Options struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
@@ -227,11 +228,7 @@ func (c *X11) reconnect() error {
 }
 
 func (c *X11) backoff(failures int) time.Duration {
-	d := c.opts.MinBackoff
-	for i := 1; i < failures && d < c.opts.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, c.opts.MaxBackoff)
+	return backoff.Delay(c.opts.MinBackoff, c.opts.MaxBackoff, failures)
 }
 
 // connect dials and initialises a connection within the timeout; a server
@@ -342,7 +339,7 @@ func dial(display string, disableSHM bool, timeout time.Duration) (*conn, error)
 func (cn *conn) init(display string, disableSHM bool, timeout time.Duration) error {
 	setup := xproto.Setup(cn.x)
 	if setup == nil || len(setup.Roots) == 0 {
-		return errors.New("X server sent no screens")
+		return errors.New("no screens in the X server's setup")
 	}
 	scr := cn.x.DefaultScreen
 	if scr < 0 || scr >= len(setup.Roots) {

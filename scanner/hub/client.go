@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
@@ -138,7 +139,7 @@ const maxBatch = 200
 
 func (c *Client) loop() {
 	defer close(c.done)
-	bo := queue.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
+	bo := backoff.Backoff{Min: 250 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		err := c.flush(c.ctx, false)
 		if c.ctx.Err() != nil {

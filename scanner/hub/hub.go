@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
@@ -325,7 +326,7 @@ func (s *Server) view() view {
 		}
 		sort.Slice(t.Alerts, func(i, j int) bool {
 			ai, aj := t.Alerts[i], t.Alerts[j]
-			if ri, rj := rank(ai.Severity), rank(aj.Severity); ri != rj {
+			if ri, rj := rules.SeverityRank(ai.Severity), rules.SeverityRank(aj.Severity); ri != rj {
 				return ri > rj
 			}
 			if ai.Acked != aj.Acked {
@@ -359,7 +360,7 @@ func (s *Server) view() view {
 			if (ti.Unacked > 0) != (tj.Unacked > 0) {
 				return ti.Unacked > 0
 			}
-			if ri, rj := rank(ti.TopSev), rank(tj.TopSev); ri != rj {
+			if ri, rj := rules.SeverityRank(ti.TopSev), rules.SeverityRank(tj.TopSev); ri != rj {
 				return ri > rj
 			}
 		}
@@ -369,18 +370,4 @@ func (s *Server) view() view {
 		v.Recent = append(v.Recent, s.recent[i])
 	}
 	return v
-}
-
-func rank(sev string) int {
-	switch sev {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

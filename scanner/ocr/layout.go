@@ -19,8 +19,6 @@ type gray struct {
 	pix  []uint8
 }
 
-func (g *gray) at(x, y int) uint8 { return g.pix[y*g.w+x] }
-
 // leaf is a block of text found by the XY-cut, in unit crop coordinates.
 type leaf struct {
 	r     image.Rectangle

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 )
 
 const (
@@ -144,20 +145,7 @@ func mergeOverlapping(rects []image.Rectangle, bounds image.Rectangle) []image.R
 		}
 		out = append(out, r)
 	}
-	for merged := true; merged; {
-		merged = false
-		for i := 0; i < len(out) && !merged; i++ {
-			for j := i + 1; j < len(out); j++ {
-				if out[i].Overlaps(out[j]) {
-					out[i] = out[i].Union(out[j])
-					out = append(out[:j], out[j+1:]...)
-					merged = true
-					break
-				}
-			}
-		}
-	}
-	return out
+	return geom.Merge(out, 0)
 }
 
 // prepare segments one region and returns its text pieces.

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
+	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
 
 // Multi fans an event out to several sinks, in order.
@@ -238,8 +240,9 @@ func notifyCommand(title, body string) *exec.Cmd {
 // Webhook POSTs each event as JSON with an HMAC-SHA256 signature of the
 // body in X-Demoguard-Signature ("sha256=<hex>"). Events go through a
 // bounded queue to one sender goroutine that retries with backoff, so a slow
-// or dead endpoint never slows scanning; events that do not fit are dropped,
-// counted, and reported through Warn.
+// or dead endpoint never slows scanning; when the queue is full the oldest
+// event is dropped, counted, and reported through Warn. Emit after Close
+// drops the event (counted); it never panics.
 type Webhook struct {
 	URL      string
 	Secret   string
@@ -252,14 +255,20 @@ type Webhook struct {
 	Backoff  time.Duration
 	Attempts int
 
-	q       chan event.Event
-	once    sync.Once
-	done    chan struct{}
-	ctx     context.Context
-	cancel  context.CancelFunc
-	dropped atomic.Int64
-	failed  atomic.Int64
+	q         *queue.Queue[event.Event]
+	once      sync.Once
+	closeOnce sync.Once
+	closing   chan struct{}
+	closed    atomic.Bool
+	done      chan struct{}
+	ctx       context.Context
+	cancel    context.CancelFunc
+	late      atomic.Int64 // events emitted after Close
+	failed    atomic.Int64
 }
+
+// webhookQueue bounds the events waiting for a slow endpoint.
+const webhookQueue = 256
 
 // SignatureHeader carries the body's HMAC-SHA256 under the webhook secret.
 const SignatureHeader = "X-Demoguard-Signature"
@@ -273,7 +282,8 @@ func Sign(secret string, body []byte) string {
 
 func (s *Webhook) start() {
 	s.once.Do(func() {
-		s.q = make(chan event.Event, 256)
+		s.q = queue.New[event.Event](webhookQueue)
+		s.closing = make(chan struct{})
 		s.done = make(chan struct{})
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		if s.Client == nil {
@@ -289,18 +299,24 @@ func (s *Webhook) start() {
 	})
 }
 
-// Dropped returns how many events were dropped because the queue was full.
-func (s *Webhook) Dropped() int64 { return s.dropped.Load() }
+// Dropped returns how many events were dropped: the queue was full, or the
+// sink was closed.
+func (s *Webhook) Dropped() int64 {
+	s.start()
+	return s.q.Dropped() + s.late.Load()
+}
 
 // Failed returns how many events were given up after all retries.
 func (s *Webhook) Failed() int64 { return s.failed.Load() }
 
 func (s *Webhook) Emit(e event.Event) {
 	s.start()
-	select {
-	case s.q <- e.WithText(s.ShowText):
-	default:
-		if n := s.dropped.Add(1); n == 1 || n%100 == 0 {
+	if s.closed.Load() {
+		s.late.Add(1)
+		return
+	}
+	if s.q.Push(e.WithText(s.ShowText)) {
+		if n := s.q.Dropped(); n == 1 || n%100 == 0 {
 			s.warn(fmt.Sprintf("webhook: queue full, %d events dropped so far", n))
 		}
 	}
@@ -312,10 +328,24 @@ func (s *Webhook) warn(msg string) {
 	}
 }
 
+// loop sends queued events one by one until Close, then what is left.
 func (s *Webhook) loop() {
 	defer close(s.done)
-	for e := range s.q {
-		body, err := json.Marshal(e)
+	for {
+		batch, mark := s.q.Peek(1)
+		if len(batch) == 0 {
+			select {
+			case <-s.q.Wake():
+				continue
+			case <-s.closing:
+				if s.q.Len() == 0 {
+					return
+				}
+				continue
+			}
+		}
+		s.q.Ack(mark)
+		body, err := json.Marshal(batch[0])
 		if err != nil {
 			continue
 		}
@@ -329,15 +359,14 @@ func (s *Webhook) loop() {
 
 func (s *Webhook) send(body []byte) error {
 	var last error
-	delay := s.Backoff
+	bo := backoff.Backoff{Min: s.Backoff, Max: s.Backoff << min(s.Attempts, 16)}
 	for i := 0; i < s.Attempts; i++ {
 		if i > 0 {
 			select {
-			case <-time.After(delay):
+			case <-time.After(bo.Next()):
 			case <-s.ctx.Done():
 				return fmt.Errorf("post %s: shutting down: %w", s.URL, last)
 			}
-			delay *= 2
 		}
 		req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 		if err != nil {
@@ -367,26 +396,30 @@ func (s *Webhook) send(body []byte) error {
 }
 
 // Close delivers what is queued, waiting at most 3 s (a dead endpoint must
-// not hold up shutdown), then reports drops.
+// not hold up shutdown), then reports drops. It may be called more than
+// once, and concurrently.
 func (s *Webhook) Close() error {
 	s.start()
-	close(s.q)
-	select {
-	case <-s.done:
-	case <-time.After(3 * time.Second):
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.closing)
+		select {
+		case <-s.done:
+		case <-time.After(3 * time.Second):
+			s.cancel()
+			<-s.done
+		}
 		s.cancel()
-		<-s.done
-	}
-	s.cancel()
-	var parts []string
-	if n := s.dropped.Load(); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d events dropped (queue full)", n))
-	}
-	if n := s.failed.Load(); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d events undelivered", n))
-	}
-	if len(parts) > 0 {
-		s.warn("webhook: " + strings.Join(parts, ", "))
-	}
+		var parts []string
+		if n := s.q.Dropped(); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d events dropped (queue full)", n))
+		}
+		if n := s.failed.Load(); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d events undelivered", n))
+		}
+		if len(parts) > 0 {
+			s.warn("webhook: " + strings.Join(parts, ", "))
+		}
+	})
 	return nil
 }

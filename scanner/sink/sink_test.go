@@ -172,3 +172,23 @@ func TestWebhookDeadEndpointDoesNotBlock(t *testing.T) {
 		t.Fatalf("drops not reported: %q", warns)
 	}
 }
+
+// A reload in flight at shutdown may emit after the webhook closed: the
+// event is dropped and counted, nothing panics (it was "send on closed
+// channel"), and closing twice, concurrently, is fine.
+func TestWebhookEmitAfterClose(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	s := &Webhook{URL: srv.URL}
+	s.Emit(alertEvent())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Close() }()
+	}
+	wg.Wait()
+	s.Emit(alertEvent())
+	if s.Dropped() != 1 {
+		t.Fatalf("dropped %d, want the one emitted after Close", s.Dropped())
+	}
+}

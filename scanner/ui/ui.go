@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/web"
 )
@@ -167,10 +168,10 @@ func (s *Server) Emit(e event.Event) {
 		if n := len(s.cleared) - s.opt.Keep; n > 0 {
 			s.cleared = append(s.cleared[:0:0], s.cleared[n:]...)
 		}
-	case "reload":
+	case event.Reload:
 		s.rules = e.Rules
 		s.reloadErr = nil
-	case "error":
+	case event.Error:
 		s.lastErr = &e
 		if e.File != "" || strings.Contains(e.Message, "keeping the previous rules") {
 			s.reloadErr = &e
@@ -277,7 +278,7 @@ func (s *Server) view() view {
 		live = append(live, a)
 	}
 	sort.Slice(live, func(i, j int) bool {
-		if ri, rj := SeverityRank(live[i].ev.Severity), SeverityRank(live[j].ev.Severity); ri != rj {
+		if ri, rj := rules.SeverityRank(live[i].ev.Severity), rules.SeverityRank(live[j].ev.Severity); ri != rj {
 			return ri > rj
 		}
 		return live[i].seq < live[j].seq
@@ -344,19 +345,4 @@ func describeErr(e *event.Event) string {
 		return where + ": " + e.Message
 	}
 	return e.Message
-}
-
-// SeverityRank orders severities for sorting: critical first.
-func SeverityRank(s string) int {
-	switch s {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

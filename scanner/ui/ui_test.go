@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -333,11 +334,45 @@ func readUntil(t *testing.T, r io.Reader, want string) bool {
 func TestEmitDoesNotBlockOnViewers(t *testing.T) {
 	s := New(Options{})
 	// Subscribed viewers that never read must not hold up Emit.
+	var subs []<-chan struct{}
 	for i := 0; i < 3; i++ {
-		_, unsub := s.bc.Subscribe()
+		c, unsub := s.bc.Subscribe()
 		defer unsub()
+		subs = append(subs, c)
 	}
-	for i := 0; i < 1000; i++ {
-		s.Emit(event.Event{Event: "error", Time: time.Now(), Message: "x"})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			s.Emit(event.Event{Event: event.Error, Time: time.Now(), Message: fmt.Sprint("x", i)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a hang, not a speed limit
+		t.Fatal("Emit blocked on viewers that do not read")
+	}
+	// Each viewer has one wake-up waiting (not 1000), and renders the
+	// latest state when it reads.
+	for i, c := range subs {
+		select {
+		case <-c:
+		default:
+			t.Errorf("viewer %d was not woken", i)
+		}
+		select {
+		case <-c:
+			t.Errorf("viewer %d has more than one wake-up queued", i)
+		default:
+		}
+	}
+	if v := s.view(); v.Viewers != 3 {
+		t.Errorf("%d viewers, want 3", v.Viewers)
+	}
+	s.mu.Lock()
+	last := s.lastErr
+	s.mu.Unlock()
+	if last == nil || last.Message != "x999" {
+		t.Errorf("last error %+v, want the latest (x999)", last)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/demoguard/demoguard/scanner/internal/backoff"
 	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
 
@@ -109,10 +110,9 @@ func (w *Watcher) loop(c *xgb.Conn) {
 // reconnect retries with backoff after the X server went away (the capturer
 // reconnects too); until then Take reports changes on every frame.
 func (w *Watcher) reconnect() {
-	delay := 500 * time.Millisecond
+	bo := backoff.Backoff{Min: 500 * time.Millisecond, Max: 10 * time.Second}
 	for !w.closed.Load() {
-		time.Sleep(delay)
-		delay = min(2*delay, 10*time.Second)
+		time.Sleep(bo.Next())
 		c, err := xgb.NewConnDisplay(w.display)
 		if err != nil {
 			continue

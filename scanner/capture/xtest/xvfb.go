@@ -159,11 +159,11 @@ func (s *Server) start(n int) error {
 	case got := <-ready:
 		if got != strconv.Itoa(n) {
 			<-waitOrKill(cmd, exited)
-			return fmt.Errorf("Xvfb exited before it was ready: %s", lastLines(logBuf.String(), 3))
+			return fmt.Errorf("xtest: Xvfb exited before it was ready: %s", lastLines(logBuf.String(), 3))
 		}
 	case <-timer.C:
 		<-waitOrKill(cmd, exited)
-		return fmt.Errorf("Xvfb not ready after %v: %s", startTimeout, lastLines(logBuf.String(), 3))
+		return fmt.Errorf("xtest: Xvfb not ready after %v: %s", startTimeout, lastLines(logBuf.String(), 3))
 	}
 	s.mu.Lock()
 	s.Num, s.Display = n, ":"+strconv.Itoa(n)

@@ -91,7 +91,7 @@ func renderConsole(c *canvas, p *planter, v int) {
 			y = box.Max.Y + c.p(18)
 		}
 		if y+c.p(40) < panel.Max.Y {
-			y = c.para(panel.Min.X+c.p(20), y, panel.Dx()-c.p(40), vf, lc.fg, vf.height()+c.p(4),
+			c.para(panel.Min.X+c.p(20), y, panel.Dx()-c.p(40), vf, lc.fg, vf.height()+c.p(4),
 				txt(pick(r, sentences)+" "+pick(r, sentences)))
 		}
 	}

@@ -100,5 +100,4 @@ var menus = map[string][]string{
 	"editor": {"File", "Edit", "Selection", "View", "Go", "Run", "Terminal", "Help"},
 }
 
-var weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri"}
 var months = []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

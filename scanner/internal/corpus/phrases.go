@@ -140,5 +140,4 @@ func hex(v uint32) color.RGBA {
 
 var (
 	white = hex(0xFFFFFF)
-	black = hex(0x000000)
 )

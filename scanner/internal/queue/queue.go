@@ -1,17 +1,12 @@
-// Package queue is the bounded, never-blocking queue that the hub client
-// and the response actions put between the scanning loop and slow I/O. It
-// follows scanner.WebhookSink's design (a bounded buffer, one consumer that
-// retries with backoff, drops counted, never blocking the producer), with
-// two differences those users need: when full it drops the oldest item
-// (the newest state of the screen matters most), and items stay queued
-// until the consumer acknowledges their delivery, so an unreachable hub
-// loses nothing that still fits.
+// Package queue is the bounded, never-blocking queue put between the
+// scanning loop and slow I/O: the agent's event dispatcher, the webhook,
+// the hub client and the response actions. When full it drops the oldest
+// item (the newest state of the screen matters most) and counts it; items
+// stay queued until the consumer acknowledges their delivery, so an
+// unreachable hub loses nothing that still fits.
 package queue
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // Queue is a bounded FIFO. Push never blocks; Peek and Ack let a consumer
 // retry a batch until it is delivered.
@@ -100,23 +95,3 @@ func (q *Queue[T]) Dropped() int64 {
 
 // Wake receives after a Push (coalesced: one value for many pushes).
 func (q *Queue[T]) Wake() <-chan struct{} { return q.wake }
-
-// Backoff is a retry delay that doubles from Min up to Max.
-type Backoff struct {
-	Min, Max time.Duration
-	cur      time.Duration
-}
-
-// Next returns the delay before the next attempt.
-func (b *Backoff) Next() time.Duration {
-	switch {
-	case b.cur == 0:
-		b.cur = b.Min
-	case b.cur < b.Max:
-		b.cur = min(2*b.cur, b.Max)
-	}
-	return b.cur
-}
-
-// Reset starts over after a success.
-func (b *Backoff) Reset() { b.cur = 0 }

@@ -3,7 +3,6 @@ package queue
 import (
 	"reflect"
 	"testing"
-	"time"
 )
 
 func TestQueue(t *testing.T) {
@@ -49,21 +48,5 @@ func TestQueue(t *testing.T) {
 				t.Errorf("dropped %d, want %d", q.Dropped(), tt.wantDropped)
 			}
 		})
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	b := Backoff{Min: 100 * time.Millisecond, Max: 500 * time.Millisecond}
-	var got []time.Duration
-	for range 5 {
-		got = append(got, b.Next())
-	}
-	want := []time.Duration{100e6, 200e6, 400e6, 500e6, 500e6}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("delays %v, want %v", got, want)
-	}
-	b.Reset()
-	if d := b.Next(); d != 100*time.Millisecond {
-		t.Fatalf("after reset %v", d)
 	}
 }

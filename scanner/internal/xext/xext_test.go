@@ -1,7 +1,9 @@
 package xext_test
 
 import (
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jezek/xgb"
@@ -13,6 +15,9 @@ import (
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
 	"github.com/demoguard/demoguard/scanner/internal/xext"
 )
+
+// runs numbers the runs of TestInitOncePerProcess in this process.
+var runs atomic.Int64
 
 // Connections that come and go while another one receives damage events:
 // the full Init runs once, later connections get their opcodes, and the
@@ -87,10 +92,14 @@ func TestInitOncePerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := xext.Init(c, "NO-SUCH-EXTENSION", func(*xgb.Conn) error { return nil }); err != nil {
+	// xext's record is per process and outlives this test (go test
+	// -count=5 runs it again): a name of its own each run, so the first
+	// call is the first for that name.
+	missing := fmt.Sprintf("NO-SUCH-EXTENSION-%d", runs.Add(1))
+	if err := xext.Init(c, missing, func(*xgb.Conn) error { return nil }); err != nil {
 		t.Fatal(err) // first time: whatever init says
 	}
-	if err := xext.Init(c, "NO-SUCH-EXTENSION", nil); err == nil {
+	if err := xext.Init(c, missing, nil); err == nil {
 		t.Fatal("an extension the server lacks was accepted")
 	}
 }
