@@ -173,7 +173,12 @@ func makeCard(p *planter, at image.Point, kind string, first, end int) card {
 
 // Frame renders frame n.
 func (r *Recording) Frame(n int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, r.W, r.H))
+	return r.FrameInto(n, image.NewRGBA(image.Rect(0, 0, r.W, r.H)))
+}
+
+// FrameInto renders frame n into img (W×H): rendering a whole recording
+// then allocates nothing per frame.
+func (r *Recording) FrameInto(n int, img *image.RGBA) *image.RGBA {
 	for _, s := range r.scenes {
 		if n < s.first || n >= s.end {
 			continue

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"image"
 	"os/exec"
 	"strconv"
 
@@ -39,8 +40,9 @@ func Render(ctx context.Context, rec *corpus.Recording, path string) error {
 	}
 	w := bufio.NewWriterSize(in, 1<<20)
 	var werr error
+	buf := image.NewRGBA(image.Rect(0, 0, rec.W, rec.H))
 	for n := 0; n < rec.Frames && werr == nil; n++ {
-		_, werr = w.Write(rec.Frame(n).Pix)
+		_, werr = w.Write(rec.FrameInto(n, buf).Pix)
 	}
 	if werr == nil {
 		werr = w.Flush()
