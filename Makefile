@@ -21,7 +21,7 @@ export CGO_ENABLED := 1
 # One Tesseract thread per instance: OpenMP threads slow Tesseract down (see NOTES).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-scan-memory bench-watch bench-feed bench-office vet clean
+.PHONY: all deps test-deps build run test unit staticcheck fuzz bench bench-rules bench-scan bench-scan-memory bench-video bench-watch bench-feed bench-office vet clean
 
 all: build
 
@@ -59,7 +59,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzMatch$$' -fuzztime=$(FUZZ_MATCH) -fuzzminimizetime=$(FUZZ_MIN) ./rules
 	$(GO) test -run='^$$' -fuzz='^FuzzHeaders$$' -fuzztime=$(FUZZ_HEADERS) -fuzzminimizetime=$(FUZZ_MIN) ./scanner/scan
 
-bench: bench-rules bench-scan bench-scan-memory bench-watch bench-feed bench-office
+bench: bench-rules bench-scan bench-scan-memory bench-video bench-watch bench-feed bench-office
 
 # Rule loading and matching: 10 names (baseline) against 100,000.
 bench-rules:
@@ -77,6 +77,10 @@ bench-scan-memory: build test-deps
 # Office files read directly against LibreOffice → PDF → scan, in one run.
 bench-office: build test-deps
 	$(GO) run ./scanner/office/bench -bin $(BIN)
+
+# Recordings: demoguard scan against ffmpeg fps=1 + the tesseract CLI, in one run.
+bench-video: build test-deps
+	$(GO) run ./scanner/video/bench -bin $(BIN)
 
 # Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
 SOAK ?= 30m

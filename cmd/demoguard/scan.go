@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/ocr"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "scan", summary: "check screenshots, slides and PDFs before going on stage", run: runScan})
+	register(&command{name: "scan", summary: "check screenshots, slides, PDFs and recordings before they are shown or published", run: runScan})
 }
 
 const scanSynopsis = `scan [flags] PATH...
@@ -24,9 +25,17 @@ const scanSynopsis = `scan [flags] PATH...
 Scans images (PNG, JPEG, GIF, BMP, WebP), PDFs (every page, rendered with
 poppler's pdftoppm), office documents (PowerPoint, Word, Excel, OpenDocument:
 read directly, notes, hidden slides and sheets, comments and tracked changes
-included; legacy .ppt/.doc/.xls through LibreOffice) and directories
+included; legacy .ppt/.doc/.xls through LibreOffice), recordings (MP4, MOV,
+MKV, WebM, AVI, ...: anything ffmpeg decodes; every frame compared, changed
+regions read, each exposure reported with its time span) and directories
 (recursively; other files are skipped with a note). "-" reads one image,
 PDF or office document from standard input.
+
+--redact DIR writes a redacted copy of every source with findings: videos
+re-encoded (H.264, same size and frame timing, audio, subtitles and chapters
+copied) with each exposure masked for exactly its frames, images as PNG,
+PDFs as rasterised PDFs; office documents are reported, not rewritten.
+Nothing is overwritten.
 
 Findings whose OCR confidence is below --min-conf are dropped: a match made
 only of words OCR was unsure of is noise, not a finding.
@@ -55,6 +64,8 @@ type scanOptions struct {
 	maxPages   int
 	inflightMP float64
 	noProgress bool
+	redact     string
+	maxDur     time.Duration
 }
 
 func runScan(ctx context.Context, args []string, s stdio) error {
@@ -72,6 +83,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	fs.Float64Var(&o.inflightMP, "max-inflight-megapixels", scan.DefaultMaxInFlightPixels/1e6,
 		"bound the pages decoded and read at once by their peak memory, in megapixels of 4 bytes (see README)")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "no progress line on stderr even when it is a terminal")
+	fs.StringVar(&o.redact, "redact", "", "write a redacted copy of each source with findings into `DIR` (never overwriting)")
+	fs.DurationVar(&o.maxDur, "max-duration", scan.DefaultMaxDuration*time.Second, "refuse recordings longer than this")
 
 	paths, err := parseInterspersed(fs, args, s)
 	if err != nil {
@@ -90,6 +103,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --pdf-dpi %d: want 36 to 1200", o.dpi)}
 	case o.workers < 1:
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: --workers %d: want at least 1", o.workers)}
+	case o.maxDur <= 0:
+		return &exitError{code: exitErr, msg: "scan: --max-duration must be positive"}
 	case o.maxMP <= 0 || o.maxPages < 1 || o.inflightMP <= 0:
 		return &exitError{code: exitErr, msg: "scan: --max-megapixels, --max-pages and --max-inflight-megapixels must be positive"}
 	}
@@ -119,6 +134,8 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 		MaxInFlightPixels: int64(o.inflightMP * 1e6),
 		Stdin:             s.in,
 		EvidenceDir:       o.evidence,
+		RedactDir:         o.redact,
+		MaxDuration:       o.maxDur.Seconds(),
 		Note:              note,
 	}
 	if o.minConf == 0 {

@@ -140,7 +140,7 @@ func TestScanCommand(t *testing.T) {
 		},
 		{
 			name: "findings text", args: []string{"scan", "shots"}, conf: 0.9, wantCode: exitFindings,
-			wantErr: []string{"skipping shots/notes.txt: not an image, PDF or office document"}, golden: "cmd_findings.txt",
+			wantErr: []string{"skipping shots/notes.txt: not an image, PDF, office document or recording"}, golden: "cmd_findings.txt",
 		},
 		{
 			name: "error and findings", args: []string{"scan", "--format", "json", "broken.png", "shots"}, conf: 0.9, wantCode: exitErr,

@@ -23,6 +23,7 @@ const (
 	kindImage kind = iota + 1
 	kindPDF
 	kindOffice
+	kindVideo
 )
 
 // source is one input file (or stdin) with its number of pages.
@@ -166,7 +167,7 @@ func (c *collector) walk(dir string, fi fs.FileInfo, ancestors []fileID) {
 		case fi.IsDir():
 			c.walk(p, fi, ancestors)
 		case !scanExts[strings.ToLower(filepath.Ext(p))]:
-			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF or office document", printable(p)))
+			c.s.opt.Note(fmt.Sprintf("skipping %s: not an image, PDF, office document or recording", printable(p)))
 		default:
 			c.addFile(p, fi, false)
 		}
@@ -234,8 +235,15 @@ func (c *collector) addSource(src *source, head []byte) {
 		src.kind, src.pages = kindImage, 1
 	case office.Sniff(head) != office.Unknown:
 		src.kind, src.pages = kindOffice, 1 // read and told apart in scanOffice
+	case isVideo(head):
+		if src.path == "" {
+			// ffmpeg seeks in most containers; a recording is a file.
+			c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("recordings are read from files, not standard input")}})
+			return
+		}
+		src.kind, src.pages = kindVideo, 1
 	default:
-		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image, a PDF or an office document")}})
+		c.errs = append(c.errs, seqError{src.seq, Error{Source: src.name, Err: errors.New("unsupported format: not a PNG, JPEG, GIF, BMP, WebP image, a PDF, an office document or a recording (MP4, MOV, MKV, WebM, AVI, ...)")}})
 		return
 	}
 	c.srcs = append(c.srcs, src)

@@ -69,10 +69,10 @@ func (s *Scanner) scanOffice(ctx context.Context, job pageJob) pageResult {
 	if err != nil {
 		r.err = err
 	}
-	if s.opt.Redacting {
+	if s.opt.RedactDir != "" {
 		// Redacting an office file in place (rewriting its XML and images)
 		// is out of scope: say so rather than leave the user guessing.
-		s.opt.Note(src.name + ": office documents are not redacted: nothing written for it")
+		s.opt.Note(printable(src.name) + ": office documents are not redacted: nothing written for it")
 	}
 	return r
 }

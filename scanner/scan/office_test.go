@@ -123,7 +123,7 @@ func TestOfficeReports(t *testing.T) {
 	dir := t.TempDir()
 	deck := write(t, filepath.Join(dir, "deck.pptx"), readFixture(t, "deck.pptx"))
 	var notes []string
-	s := newTestScanner(t, Options{Recognizer: noOCR(), Matcher: wordMatcher("Contoso"), Redacting: true,
+	s := newTestScanner(t, Options{Recognizer: noOCR(), Matcher: wordMatcher("Contoso"), RedactDir: t.TempDir(),
 		Note: func(m string) { notes = append(notes, m) }})
 	res, err := s.Run(context.Background(), []string{deck})
 	if err != nil || len(res.Findings) != 1 {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/demoguard/demoguard/scanner/video"
 )
 
 // ProgressLine draws a one-line progress display ("\r…\x1b[K") on a terminal:
@@ -67,6 +69,21 @@ func (p *ProgressLine) Note(msg string) {
 // "scan: 12/40 pages, 3/9 files, 1.4 pages/s, ETA 0:20".
 func FormatProgress(pr Progress, now time.Time) string {
 	s := fmt.Sprintf("scan: %d/%d pages, %d/%d files", pr.PagesDone, pr.Pages, pr.SourcesDone, pr.Sources)
+	if pr.Position > 0 {
+		// A recording: where in it, how fast (×real time), how long to go.
+		s += ", video " + video.Clock(pr.Position)
+		if pr.Duration > 0 {
+			s += "/" + video.Clock(pr.Duration)
+		}
+		if el := now.Sub(pr.VideoStarted).Seconds(); el > 0 {
+			speed := pr.Position / el
+			s += fmt.Sprintf(", %.1f× real time", speed)
+			if pr.Duration > pr.Position && speed > 0 {
+				s += ", ETA " + clock(time.Duration((pr.Duration-pr.Position)/speed*float64(time.Second)))
+			}
+		}
+		return s
+	}
 	el := now.Sub(pr.Started).Seconds()
 	if pr.PagesDone == 0 || el <= 0 {
 		return s

@@ -17,6 +17,7 @@ import (
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/office"
+	"github.com/demoguard/demoguard/scanner/video"
 )
 
 // round2 keeps confidences to two decimals in reports: more digits are
@@ -45,6 +46,9 @@ type JSONFinding struct {
 	Box        *rules.Box       `json:"box"`
 	Confidence float64          `json:"confidence"`
 	Location   *office.Location `json:"location,omitempty"`
+	// Recordings only: the exposure's span in seconds (end exclusive).
+	Time *float64 `json:"time,omitempty"`
+	End  *float64 `json:"end,omitempty"`
 }
 
 // JSONError is one source that could not be scanned.
@@ -63,11 +67,16 @@ func (r *Result) ToJSON() JSON {
 			b := f.Box
 			box = &b
 		}
-		j.Findings = append(j.Findings, JSONFinding{
+		jf := JSONFinding{
 			Source: f.Source, Page: f.Page, Rule: f.Rule, Severity: f.Severity.String(),
 			Text: f.Text, Value: f.Value, Box: box, Confidence: round2(f.Confidence),
 			Location: f.Location,
-		})
+		}
+		if f.Video {
+			t, e := f.Time, f.End
+			jf.Time, jf.End = &t, &e
+		}
+		j.Findings = append(j.Findings, jf)
 	}
 	for _, e := range r.Errors {
 		j.Errors = append(j.Errors, JSONError{Source: e.Source, Error: e.Err.Error()})
@@ -189,6 +198,9 @@ func WriteText(w io.Writer, r *Result, minConf float64) error {
 				head += fmt.Sprintf(" page %d", f.Page+1)
 			}
 			ew.printf("%s\n", head)
+		}
+		if f.Video {
+			ew.printf("  %s", TimeSpan(f.Time, f.End))
 		}
 		ew.printf("  %-8s  %-*s  %-*s  at %d,%d size %dx%d  conf %.2f",
 			f.Severity, ruleW, f.Rule, textW, strconv.Quote(f.Text), f.Box.X, f.Box.Y, f.Box.W, f.Box.H, round2(f.Confidence))
@@ -464,6 +476,9 @@ func WriteSARIF(w io.Writer, r *Result, ruleInfos []rules.RuleInfo, toolVersion 
 		if f.Location != nil {
 			officeSARIF(&res, f)
 		}
+		if f.Video {
+			res.Properties["time"], res.Properties["end"] = f.Time, f.End
+		}
 		if i, ok := index[f.Rule]; ok {
 			res.RuleIndex = &i
 		}
@@ -487,6 +502,9 @@ func sarifText(f Finding) string {
 	if f.Paged {
 		where = fmt.Sprintf(" on page %d", f.Page+1)
 	}
+	if f.Video {
+		where = " from " + TimeSpan(f.Time, f.End)
+	}
 	return fmt.Sprintf("%s finding of rule %s%s at x=%d y=%d (%dx%d px)",
 		f.Severity, f.Rule, where, f.Box.X, f.Box.Y, f.Box.W, f.Box.H)
 }
@@ -494,6 +512,15 @@ func sarifText(f Finding) string {
 // fingerprint identifies a finding across runs by rule, place and page, not
 // by its text: a hash of a customer name from a known list is reversible.
 func fingerprint(f Finding) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d\x00%d,%d,%d,%d", f.Rule, f.Source, f.Page, f.Box.X, f.Box.Y, f.Box.W, f.Box.H)))
+	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d,%d,%d,%d", f.Rule, f.Source, f.Page, f.Box.X, f.Box.Y, f.Box.W, f.Box.H)
+	if f.Video {
+		key += fmt.Sprintf("\x00%.3f", f.Time)
+	}
+	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:8])
+}
+
+// TimeSpan prints an exposure's span: 00:12:31.200–00:12:36.800.
+func TimeSpan(start, end float64) string {
+	return video.Clock(start) + "–" + video.Clock(end)
 }

@@ -76,8 +76,15 @@ type Options struct {
 	MaxStdin int64
 
 	// EvidenceDir, when set, receives one PNG per page with findings, every
-	// finding boxed and blacked out (see WriteEvidence).
+	// finding boxed and blacked out (see WriteEvidence); for recordings one
+	// PNG per exposure, from its first frame.
 	EvidenceDir string
+	// RedactDir, when set, receives a redacted copy of every source with
+	// findings (see redact.go and video.go).
+	RedactDir string
+	// MaxDuration refuses recordings longer than this many seconds; zero
+	// means DefaultMaxDuration.
+	MaxDuration float64
 
 	// Note receives remarks that are not errors (skipped files, duplicates,
 	// evidence files written). May be nil.
@@ -93,9 +100,6 @@ type Options struct {
 	// .ppt/.doc/.xls ("" looks it up in PATH).
 	Office  office.Limits
 	Soffice string
-	// Redacting is set when redacted copies are being written: office
-	// files then say that none is written for them.
-	Redacting bool
 }
 
 // Progress reports how far a Run is.
@@ -103,6 +107,10 @@ type Progress struct {
 	Pages, PagesDone     int
 	Sources, SourcesDone int
 	Started              time.Time
+	// A recording being read: its time position and duration (seconds)
+	// and when reading it started.
+	Position, Duration float64
+	VideoStarted       time.Time
 }
 
 // Finding is a rule finding located in a source: Page is 0-based (always 0
@@ -115,6 +123,10 @@ type Finding struct {
 	// images and PDFs). Box is then zero except for embedded images.
 	Location *office.Location
 	rules.Finding
+	// Video findings are exposures: on screen from Time to End (seconds,
+	// End exclusive: the first frame it was gone).
+	Video     bool
+	Time, End float64
 }
 
 // Error is one failed source (or one failed page of a PDF).
@@ -137,6 +149,7 @@ type Result struct {
 	Pages    int
 	Dropped  int      // findings below MinConf that were dropped
 	Evidence []string // evidence files written
+	Redacted []string // redacted copies written
 }
 
 // Scanner scans paths with one configuration.
@@ -170,6 +183,9 @@ func New(opt Options) (*Scanner, error) {
 	}
 	if opt.MaxInFlightPixels <= 0 {
 		opt.MaxInFlightPixels = DefaultMaxInFlightPixels
+	}
+	if opt.MaxDuration <= 0 {
+		opt.MaxDuration = DefaultMaxDuration
 	}
 	if opt.MaxStdin <= 0 {
 		opt.MaxStdin = DefaultMaxStdin
@@ -218,8 +234,9 @@ func (s *Scanner) PDFDPI() int { return s.opt.PDFDPI }
 
 // pageJob is one page to OCR.
 type pageJob struct {
-	src  *source
-	page int
+	src      *source
+	page     int
+	progress func(pos, dur float64) // recordings: time position
 }
 
 // pageResult is what one page produced. Findings stand even when writing
@@ -227,7 +244,8 @@ type pageJob struct {
 type pageResult struct {
 	findings []Finding
 	dropped  int
-	evidence string
+	evidence []string
+	redacted string
 	ocrOK    bool
 	err      error
 	more     []error // further errors of the source (office parts)
@@ -264,9 +282,19 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
+				if jobs[i].src.kind == kindVideo && s.opt.Progress != nil {
+					started := time.Now()
+					jobs[i].progress = func(pos, dur float64) {
+						mu.Lock()
+						defer mu.Unlock()
+						prog.Position, prog.Duration, prog.VideoStarted = pos, dur, started
+						s.opt.Progress(prog)
+					}
+				}
 				results[i] = s.scanPage(ctx, jobs[i])
 				mu.Lock()
 				prog.PagesDone++
+				prog.Position, prog.Duration = 0, 0
 				remaining[jobs[i].src]--
 				if remaining[jobs[i].src] == 0 {
 					prog.SourcesDone++
@@ -300,8 +328,9 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 		}
 		res.Findings = append(res.Findings, r.findings...)
 		res.Dropped += r.dropped
-		if r.evidence != "" {
-			res.Evidence = append(res.Evidence, r.evidence)
+		res.Evidence = append(res.Evidence, r.evidence...)
+		if r.redacted != "" {
+			res.Redacted = append(res.Redacted, r.redacted)
 		}
 		for _, e := range r.more {
 			errs = append(errs, seqErr{src.seq, Error{Source: src.name, Err: e}})
@@ -323,6 +352,11 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 			res.Scanned++
 		}
 	}
+	if s.opt.RedactDir != "" {
+		for _, e := range s.redactStill(ctx, srcs, res) {
+			errs = append(errs, seqErr{e.seq, e.Error})
+		}
+	}
 	// Collect errors and page errors interleave as the inputs were given.
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].seq < errs[j].seq })
 	for _, e := range errs {
@@ -334,6 +368,9 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Result, error) {
 // scanPage loads, OCRs and matches one page. Pixel buffers live only for
 // the duration of the call.
 func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
+	if job.src.kind == kindVideo {
+		return s.scanVideo(ctx, job)
+	}
 	if job.src.kind == kindOffice {
 		return s.scanOffice(ctx, job)
 	}
@@ -378,7 +415,7 @@ func (s *Scanner) scanPage(ctx context.Context, job pageJob) pageResult {
 			r.err = fmt.Errorf("evidence: %w", err)
 			return r
 		}
-		r.evidence = path
+		r.evidence = []string{path}
 		s.opt.Note("evidence written: " + printable(path))
 	}
 	return r

@@ -305,7 +305,7 @@ func TestWalk(t *testing.T) {
 		t.Errorf("sources %v; want %v", got, want)
 	}
 	joined := strings.Join(notes, "\n")
-	for _, w := range []string{"readme.md: not an image, PDF or office document", "same directory as", "same file as"} {
+	for _, w := range []string{"readme.md: not an image, PDF, office document or recording", "same directory as", "same file as"} {
 		if !strings.Contains(joined, w) {
 			t.Errorf("notes %q lack %q", joined, w)
 		}

@@ -1,0 +1,34 @@
+package video
+
+import (
+	"image"
+
+	"github.com/demoguard/demoguard/scanner/change"
+	"github.com/demoguard/demoguard/scanner/linecache"
+)
+
+// agentLines is the live agent's line cutting, line growing and cache.
+type agentLines struct{ *linecache.Cache }
+
+// DefaultCacheSize is the line cache of one recording: the lines of a few
+// hundred distinct screens.
+const DefaultCacheSize = 16384
+
+// NewAgentLines returns the live agent's line machinery with a cache of n
+// entries (0: DefaultCacheSize).
+func NewAgentLines(n int) Lines {
+	if n <= 0 {
+		n = DefaultCacheSize
+	}
+	return agentLines{linecache.New(n)}
+}
+
+func (agentLines) Segment(img *image.RGBA, r image.Rectangle) []image.Rectangle {
+	return change.Lines(img, r)
+}
+
+func (agentLines) Grow(img *image.RGBA, r image.Rectangle) image.Rectangle {
+	return change.Grow(img, r)
+}
+
+func (agentLines) Key(img *image.RGBA, r image.Rectangle) uint64 { return linecache.Key(img, r) }
