@@ -22,6 +22,7 @@ import (
 	"github.com/demoguard/demoguard/scanner/feed"
 	"github.com/demoguard/demoguard/scanner/incident"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/internal/onscreen"
 	"github.com/demoguard/demoguard/scanner/linecache"
 )
 
@@ -478,7 +479,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	}
 	regions = geom.Merge(regions, 0)
 	for _, r := range regions {
-		ds.lines = removeWords(ds.lines, r)
+		ds.lines = onscreen.RemoveIn(ds.lines, r)
 		for j := range ds.pending {
 			if j.rect.Overlaps(r) {
 				j.stale = true
@@ -521,7 +522,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			if ok {
 				a.stats.CacheHits++
-				ds.lines = append(ds.lines, withBlock(lines, ds.block)...)
+				ds.lines = append(ds.lines, onscreen.InBlock(lines, ds.block)...)
 				flush()
 				continue
 			}
@@ -741,7 +742,7 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 			}
 			a.cfg.Feed.Read(keys)
 		}
-		ds.lines = append(ds.lines, withBlock(per[i], j.block)...)
+		ds.lines = append(ds.lines, onscreen.InBlock(per[i], j.block)...)
 		ds.dirty = true
 		touched[ds] = true
 	}
@@ -906,38 +907,6 @@ func reorigin(img *image.RGBA) *image.RGBA {
 		return img
 	}
 	return &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy())}
-}
-
-// removeWords drops the words inside r (that part of the screen changed);
-// lines left without words go.
-func removeWords(lines []rules.Line, r image.Rectangle) []rules.Line {
-	out := lines[:0]
-	for _, l := range lines {
-		if !geom.Rect(l.Box).Overlaps(r) {
-			out = append(out, l)
-			continue
-		}
-		var ws []rules.Word
-		var box rules.Box
-		for _, w := range l.Words {
-			if !geom.Rect(w.Box).Overlaps(r) {
-				ws = append(ws, w)
-				box = box.Union(w.Box)
-			}
-		}
-		if len(ws) > 0 {
-			out = append(out, rules.Line{Words: ws, Box: box, Block: l.Block})
-		}
-	}
-	clear(lines[len(out):])
-	return out
-}
-
-func withBlock(lines []rules.Line, block int) []rules.Line {
-	for i := range lines {
-		lines[i].Block = block
-	}
-	return lines
 }
 
 // discard is the sink of an agent given none.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/internal/onscreen"
 )
 
 // Recognizer reads text in regions of an image (*ocr.Engine).
@@ -286,7 +287,7 @@ func (r *reader) frame(ctx context.Context, f Frame) error {
 	}
 	regions = geom.Merge(regions, 0)
 	for _, rg := range regions {
-		r.lines = removeWords(r.lines, rg)
+		r.lines = onscreen.RemoveIn(r.lines, rg)
 	}
 	if err := r.read(ctx, f.Img, regions); err != nil {
 		return fmt.Errorf("frame %d (%s): ocr: %w", f.N, Clock(f.PTS), err)
@@ -379,7 +380,7 @@ func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rect
 			key := r.cfg.Lines.Key(img, p)
 			if ls, ok := r.cfg.Lines.Get(key, p.Min); ok {
 				r.res.CacheHits++
-				r.lines = append(r.lines, withBlock(ls, r.block)...)
+				r.lines = append(r.lines, onscreen.InBlock(ls, r.block)...)
 				flush()
 				continue
 			}
@@ -415,7 +416,7 @@ func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rect
 	for i, j := range jobs {
 		r.cachePieces(j, per[i])
 		r.block++
-		r.lines = append(r.lines, withBlock(per[i], r.block)...)
+		r.lines = append(r.lines, onscreen.InBlock(per[i], r.block)...)
 	}
 	return nil
 }
@@ -599,34 +600,4 @@ func copyRect(dst, src *image.RGBA, r image.Rectangle) {
 		o, d := src.PixOffset(r.Min.X, y), dst.PixOffset(r.Min.X, y)
 		copy(dst.Pix[d:d+4*r.Dx()], src.Pix[o:o+4*r.Dx()])
 	}
-}
-
-func removeWords(lines []rules.Line, r image.Rectangle) []rules.Line {
-	out := lines[:0]
-	for _, l := range lines {
-		if !geom.Rect(l.Box).Overlaps(r) {
-			out = append(out, l)
-			continue
-		}
-		var ws []rules.Word
-		var box rules.Box
-		for _, w := range l.Words {
-			if !geom.Rect(w.Box).Overlaps(r) {
-				ws = append(ws, w)
-				box = box.Union(w.Box)
-			}
-		}
-		if len(ws) > 0 {
-			out = append(out, rules.Line{Words: ws, Box: box, Block: l.Block})
-		}
-	}
-	clear(lines[len(out):])
-	return out
-}
-
-func withBlock(lines []rules.Line, block int) []rules.Line {
-	for i := range lines {
-		lines[i].Block = block
-	}
-	return lines
 }
