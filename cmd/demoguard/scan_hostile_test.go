@@ -47,7 +47,7 @@ func TestScanOddNames(t *testing.T) {
 				t.Errorf("raw name in output:\nstdout %q\nstderr %q", out, errOut)
 			}
 			for _, name := range []string{forged, nonUTF8} {
-				if !strings.Contains(errOut, "skipping "+strconv.Quote(name)+": not an image or PDF") {
+				if !strings.Contains(errOut, "skipping "+strconv.Quote(name)+": not an image, PDF, office document or recording") {
 					t.Errorf("stderr %q lacks the quoted skipped name %s", errOut, strconv.Quote(name))
 				}
 			}
