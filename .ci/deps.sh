@@ -14,7 +14,7 @@ need() { # need <debian-package> <check command...>
 
 if [ "$(uname -s)" = Darwin ]; then
 	if ! pkg-config --exists tesseract lept 2>/dev/null; then
-		echo "demoguard needs Tesseract: brew install tesseract pkg-config poppler" >&2
+		echo "demoguard needs Tesseract: brew install tesseract pkg-config poppler ffmpeg" >&2
 		exit 1
 	fi
 	exit 0
