@@ -67,7 +67,7 @@ func TestOfficeByContent(t *testing.T) {
 	if sawPNG != 1 || sawHidden != 2 || sawODS != 1 {
 		t.Errorf("png-as-docx %d, hidden slide %d (want 2), ods %d; findings %+v", sawPNG, sawHidden, sawODS, res.Findings)
 	}
-	if !strings.Contains(strings.Join(notes, "\n"), "skipping "+filepath.Join(dir, "in", "notes.txt")+": not an image, PDF or office document") {
+	if !strings.Contains(strings.Join(notes, "\n"), "skipping "+filepath.Join(dir, "in", "notes.txt")+": not an image, PDF, office document or recording") {
 		t.Errorf("notes %q", notes)
 	}
 }
