@@ -97,11 +97,14 @@ func openWindow(ctx context.Context, t Target, o Options) (*window, error) {
 		area = mons[t.Monitor]
 	} else {
 		// The frame's own size, so a meeting app or OBS shares it pixel for
-		// pixel, shrunk to fit the screen if it is bigger.
+		// pixel — unless that would cover the whole screen: a feed of the
+		// screen it sits on would then show nothing but its own neutral
+		// area, over everything the presenter works with. Such a window
+		// starts at half the screen, letterboxed; it can be resized.
 		root := image.Rect(0, 0, int(scr.WidthInPixels), int(scr.HeightInPixels))
-		area = letterbox(root, o.Width, o.Height)
-		if o.Width <= root.Dx() && o.Height <= root.Dy() {
-			area = image.Rect(0, 0, o.Width, o.Height)
+		area = image.Rect(0, 0, o.Width, o.Height)
+		if o.Width*4 > root.Dx()*3 || o.Height*4 > root.Dy()*3 {
+			area = letterbox(image.Rect(0, 0, root.Dx()/2, root.Dy()/2), o.Width, o.Height)
 		}
 		area = area.Sub(area.Min)
 	}

@@ -399,3 +399,18 @@ func TestWindowWithoutSHM(t *testing.T) {
 		t.Errorf("shared memory used although disabled")
 	}
 }
+
+// A plain window for a frame as big as the screen (the feed of the screen
+// it is on) starts at half the screen: full size, it would cover the
+// presenter's work and show nothing but its own neutral area.
+func TestPlainWindowOfAScreenSizedFeed(t *testing.T) {
+	display := xtest.StartXvfb(t, "1280x720x24")
+	out, err := Open(context.Background(), Target{Kind: KindWindow, Monitor: -1}, Options{Width: 1280, Height: 720, Display: display})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if b := out.Bounds(); b.Size() != image.Pt(640, 360) {
+		t.Fatalf("Bounds = %v, want a 640×360 window (half the screen)", b)
+	}
+}
