@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"image"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,12 +17,19 @@ func TestWindowOnSecondMonitor(t *testing.T) {
 	base := crop(denseScreen(t), image.Rect(0, 0, 1280, 720))
 	mon := []image.Rectangle{image.Rect(0, 0, 1280, 720), image.Rect(1280, 0, 2560, 720)}
 	r := startRigWith(t, base, feed.DefaultDelay, corpusRules(t), rigOpts{xscreen: image.Pt(2560, 720), monitors: mon, target: "window:1"})
-	var last *image.RGBA
+	// The recorder calls check outside its lock (from the feed's
+	// goroutine): last has its own.
+	var (
+		lastMu sync.Mutex
+		last   *image.RGBA
+	)
 	r.rec.mu.Lock()
 	r.rec.check = func(_ string, img *image.RGBA, _ int64, _ time.Time) {
 		c := image.NewRGBA(img.Rect)
 		copy(c.Pix, img.Pix)
+		lastMu.Lock()
 		last = c
+		lastMu.Unlock()
 	}
 	r.rec.mu.Unlock()
 	time.Sleep(time.Second) // the screen is still: every frame is the same
@@ -34,9 +42,9 @@ func TestWindowOnSecondMonitor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.rec.mu.Lock()
+	lastMu.Lock()
 	want := last
-	r.rec.mu.Unlock()
+	lastMu.Unlock()
 	if want == nil {
 		t.Fatal("the feed wrote nothing")
 	}
