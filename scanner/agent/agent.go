@@ -756,20 +756,13 @@ func (a *Agent) read(ctx context.Context, batch []*job) {
 // (OCR joined two table cells), nothing is cached, since a piece would then
 // be remembered without its text.
 func (a *Agent) cachePieces(j *job, lines []rules.Line) {
-	per := make([][]rules.Line, len(j.pieces))
-	for _, l := range lines {
-		lr := geom.Rect(l.Box)
-		owner := -1
-		for i, p := range j.pieces {
-			if geom.Area(lr.Intersect(p.rect))*10 >= geom.Area(lr)*8 {
-				owner = i
-				break
-			}
-		}
-		if owner < 0 {
-			return
-		}
-		per[owner] = append(per[owner], l)
+	rects := make([]image.Rectangle, len(j.pieces))
+	for i, p := range j.pieces {
+		rects[i] = p.rect
+	}
+	per, ok := onscreen.ByPiece(rects, lines)
+	if !ok {
+		return
 	}
 	for i, p := range j.pieces {
 		a.cache.Put(p.key, p.rect.Min, per[i])

@@ -424,20 +424,13 @@ func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rect
 // cachePieces stores a job's lines under its pieces' keys (as the live
 // agent does): nothing when a line spans pieces.
 func (r *reader) cachePieces(j job, lines []rules.Line) {
-	per := make([][]rules.Line, len(j.pieces))
-	for _, l := range lines {
-		lr := geom.Rect(l.Box)
-		owner := -1
-		for i, p := range j.pieces {
-			if geom.Area(lr.Intersect(p.rect))*10 >= geom.Area(lr)*8 {
-				owner = i
-				break
-			}
-		}
-		if owner < 0 {
-			return
-		}
-		per[owner] = append(per[owner], l)
+	rects := make([]image.Rectangle, len(j.pieces))
+	for i, p := range j.pieces {
+		rects[i] = p.rect
+	}
+	per, ok := onscreen.ByPiece(rects, lines)
+	if !ok {
+		return
 	}
 	for i, p := range j.pieces {
 		r.cfg.Lines.Put(p.key, p.rect.Min, per[i])

@@ -44,3 +44,27 @@ func InBlock(lines []rules.Line, b int) []rules.Line {
 	}
 	return lines
 }
+
+// ByPiece splits lines read from a run of pieces (text lines cut by the
+// change package, OCRed together) back to the pieces: a line is a piece's
+// if it lies (mostly) inside it. ok is false when a line spans pieces (OCR
+// joined two table cells): then no piece may be remembered alone, since it
+// would be remembered without its text.
+func ByPiece(pieces []image.Rectangle, lines []rules.Line) (per [][]rules.Line, ok bool) {
+	per = make([][]rules.Line, len(pieces))
+	for _, l := range lines {
+		lr := geom.Rect(l.Box)
+		owner := -1
+		for i, p := range pieces {
+			if geom.Area(lr.Intersect(p))*10 >= geom.Area(lr)*8 {
+				owner = i
+				break
+			}
+		}
+		if owner < 0 {
+			return nil, false
+		}
+		per[owner] = append(per[owner], l)
+	}
+	return per, true
+}

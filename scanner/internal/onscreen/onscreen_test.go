@@ -42,3 +42,16 @@ func TestInBlock(t *testing.T) {
 		t.Fatalf("blocks %d %d", ls[0].Block, ls[1].Block)
 	}
 }
+
+func TestByPiece(t *testing.T) {
+	pieces := []image.Rectangle{image.Rect(0, 0, 200, 20), image.Rect(0, 20, 200, 40)}
+	l := func(y int) rules.Line { return rules.Line{Box: rules.Box{X: 5, Y: y, W: 100, H: 12}} }
+	per, ok := ByPiece(pieces, []rules.Line{l(4), l(24), l(26)})
+	if !ok || len(per[0]) != 1 || len(per[1]) != 2 {
+		t.Fatalf("per %v ok %v: want 1 line in the first piece, 2 in the second", per, ok)
+	}
+	// A line across both pieces: nothing may be cached.
+	if _, ok := ByPiece(pieces, []rules.Line{{Box: rules.Box{X: 5, Y: 10, W: 100, H: 20}}}); ok {
+		t.Fatal("a line spanning two pieces was assigned")
+	}
+}
