@@ -123,7 +123,17 @@ func (e *Engine) RecognizeRegions(ctx context.Context, img image.Image, rects []
 	if e.pool.isClosed() {
 		return nil, ErrClosed
 	}
-	return e.recognize(ctx, img, rects)
+	return e.recognize(ctx, img, rects, false)
+}
+
+// RecognizeRegionsUrgent is RecognizeRegions served ahead of other reads
+// waiting for a worker: the live agent reads a notification with it while
+// a big read (a new window) is in flight.
+func (e *Engine) RecognizeRegionsUrgent(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error) {
+	if e.pool.isClosed() {
+		return nil, ErrClosed
+	}
+	return e.recognize(ctx, img, rects, true)
 }
 
 // systemDataDirs are where distributions put tessdata, newest first.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,14 +34,20 @@ type worker struct {
 }
 
 // pool hands out workers. Each of its n slots is either idle (a worker or
-// nil, meaning "spawn one on first use") in the idle channel, or held by a
+// nil, meaning "spawn one on first use") in the free queue, or held by a
 // caller. A slot never disappears, so a caller can always make progress.
+// Urgent callers (the live agent's small new changes: a notification) are
+// served before others waiting: a big read in flight delays them by one
+// canvas, not by the rest of its queue.
 type pool struct {
 	exe, lang, tessdata string
 	recycleAfter        int
 
-	idle    chan *worker
-	spawnMu sync.Mutex // workers start one at a time (NOTES: concurrent Init is unsafe; also spreads CPU)
+	slotMu  sync.Mutex
+	slots   int
+	free    []*worker         // FIFO of idle slots
+	waiters [2][]chan *worker // urgent, then normal; FIFO each
+	spawnMu sync.Mutex        // workers start one at a time (NOTES: concurrent Init is unsafe; also spreads CPU)
 
 	mu     sync.Mutex
 	closed bool
@@ -54,30 +61,85 @@ func newPool(n, recycleAfter int, lang, tessdata string) (*pool, error) {
 		return nil, fmt.Errorf("ocr: find own executable to start workers: %w", err)
 	}
 	p := &pool{exe: exe, lang: lang, tessdata: tessdata, recycleAfter: recycleAfter,
-		idle: make(chan *worker, n), live: map[*worker]struct{}{}}
-	for range n {
-		p.idle <- nil
-	}
+		slots: n, free: make([]*worker, n), live: map[*worker]struct{}{}}
 	return p, nil
+}
+
+// get takes a slot, waiting for one; urgent waiters are served first.
+func (p *pool) get(ctx context.Context, urgent bool) (*worker, error) {
+	p.slotMu.Lock()
+	if len(p.free) > 0 {
+		w := p.free[0]
+		p.free = p.free[1:]
+		p.slotMu.Unlock()
+		return w, nil
+	}
+	q := 1
+	if urgent {
+		q = 0
+	}
+	ch := make(chan *worker, 1)
+	p.waiters[q] = append(p.waiters[q], ch)
+	p.slotMu.Unlock()
+	select {
+	case w := <-ch:
+		return w, nil
+	case <-ctx.Done():
+		p.slotMu.Lock()
+		i := slices.Index(p.waiters[q], ch)
+		if i >= 0 {
+			p.waiters[q] = slices.Delete(p.waiters[q], i, i+1)
+		}
+		p.slotMu.Unlock()
+		if i < 0 {
+			p.put(<-ch) // handed over meanwhile: pass it on
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// tryGet takes an idle slot if there is one.
+func (p *pool) tryGet() (*worker, bool) {
+	p.slotMu.Lock()
+	defer p.slotMu.Unlock()
+	if len(p.free) == 0 {
+		return nil, false
+	}
+	w := p.free[0]
+	p.free = p.free[1:]
+	return w, true
+}
+
+// put gives a slot back: to the first urgent waiter, else the first other
+// waiter, else the free queue.
+func (p *pool) put(w *worker) {
+	p.slotMu.Lock()
+	defer p.slotMu.Unlock()
+	for q := range p.waiters {
+		if len(p.waiters[q]) > 0 {
+			ch := p.waiters[q][0]
+			p.waiters[q] = p.waiters[q][1:]
+			ch <- w // buffered: never blocks
+			return
+		}
+	}
+	p.free = append(p.free, w)
 }
 
 // start brings up the first worker synchronously, so that a broken setup
 // (missing hook, bad tessdata) fails New rather than the first scan. The
 // others start lazily in the background, one after another.
 func (p *pool) start() error {
-	<-p.idle // take a slot (nil: not started)
+	p.get(context.Background(), false) // take a slot (nil: not started)
 	w, err := p.spawn()
-	p.idle <- w // nil on error: the slot stays usable
+	p.put(w) // nil on error: the slot stays usable
 	if err != nil {
 		return err
 	}
 	go func() {
-		n := cap(p.idle) - 1
-		for range n {
-			var w *worker
-			select {
-			case w = <-p.idle:
-			default:
+		for range p.slots - 1 {
+			w, ok := p.tryGet()
+			if !ok {
 				return // all slots busy: they spawn on demand
 			}
 			if w == nil {
@@ -86,7 +148,7 @@ func (p *pool) start() error {
 					w = nw
 				}
 			}
-			p.idle <- w
+			p.put(w)
 		}
 	}()
 	return nil
@@ -225,12 +287,10 @@ func (p *pool) forget(w *worker) {
 // is returned as ErrWorker. Workers that reached recycleAfter calls are
 // retired and replaced in the background so the next caller does not wait
 // for the model to load.
-func (p *pool) do(ctx context.Context, req *request) (*response, error) {
-	var w *worker
-	select {
-	case w = <-p.idle:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+func (p *pool) do(ctx context.Context, req *request, urgent bool) (*response, error) {
+	w, err := p.get(ctx, urgent)
+	if err != nil {
+		return nil, err
 	}
 	type result struct {
 		r   *response
@@ -256,7 +316,7 @@ func (p *pool) run(w *worker, req *request) (resp *response, err error) {
 	for attempt := 0; ; attempt++ {
 		if w == nil {
 			if w, err = p.spawn(); err != nil {
-				p.idle <- nil
+				p.put(nil)
 				return nil, err
 			}
 		}
@@ -269,7 +329,7 @@ func (p *pool) run(w *worker, req *request) (resp *response, err error) {
 		w.kill()
 		w = nil
 		if attempt == 1 || p.isClosed() {
-			p.idle <- nil
+			p.put(nil)
 			return nil, crash
 		}
 	}
@@ -284,11 +344,11 @@ func (p *pool) release(w *worker) {
 	if p.isClosed() {
 		p.forget(w)
 		w.retire()
-		p.idle <- nil
+		p.put(nil)
 		return
 	}
 	if w.calls < p.recycleAfter {
-		p.idle <- w
+		p.put(w)
 		return
 	}
 	p.forget(w)
@@ -298,7 +358,7 @@ func (p *pool) release(w *worker) {
 		if err != nil {
 			nw = nil // the next caller tries again and sees the error
 		}
-		p.idle <- nw
+		p.put(nw)
 	}()
 }
 
@@ -317,20 +377,20 @@ func (p *pool) close() {
 	p.mu.Unlock()
 	var retired []*worker
 	back := 0
-	for range cap(p.idle) {
-		select {
-		case w := <-p.idle:
-			back++
-			if w != nil {
-				p.forget(w)
-				w.retire()
-				retired = append(retired, w)
-			}
-		default:
+	for {
+		w, ok := p.tryGet()
+		if !ok {
+			break
+		}
+		back++
+		if w != nil {
+			p.forget(w)
+			w.retire()
+			retired = append(retired, w)
 		}
 	}
 	for range back {
-		p.idle <- nil
+		p.put(nil)
 	}
 	for _, w := range retired {
 		<-w.exited // retire kills after 5 s, so this is bounded

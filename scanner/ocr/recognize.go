@@ -55,7 +55,7 @@ type canvas struct {
 	w, h   int
 }
 
-func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error) {
+func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.Rectangle, urgent bool) ([]rules.Line, error) {
 	bounds := img.Bounds()
 	rects = mergeOverlapping(rects, bounds)
 	// Regions are independent: prepare them in parallel while the CPU is
@@ -112,7 +112,7 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 		go func() {
 			defer wg.Done()
 			req := c.request()
-			resp, err := e.pool.do(ctx, req)
+			resp, err := e.pool.do(ctx, req, urgent)
 			if err != nil {
 				cancel()
 				results[i].err = err
