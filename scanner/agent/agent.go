@@ -1,5 +1,6 @@
 // Package agent is the live pipeline: capture → change detection → OCR
-// (through the line cache, within the CPU budget, newest first) → match →
+// (through the line cache, within the CPU budget, in lanes: see
+// priority.go) → match →
 // incidents → events. Capture, OCR and the rules come in through small
 // interfaces so it is tested with fakes; cgo, X11 and child processes live
 // in other packages.
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,9 +63,12 @@ type Config struct {
 	Rules func() Matcher
 	Sink  event.Sink
 
-	Display        int           // -1: all displays
-	Interval       time.Duration // between frames; default 250ms
-	MaxCPU         float64       // cores; default 0.5
+	Display  int           // -1: all displays
+	Interval time.Duration // between frames; default 250ms
+	MaxCPU   float64       // cores; default 0.5
+	// Burst is the window MaxCPU is an average over (default DefaultBurst):
+	// over any T seconds the agent uses at most MaxCPU×(T+Burst) of CPU.
+	Burst          time.Duration
 	Workers        int           // OCR worker processes, to charge OCR time; default 1
 	MinConf        float64       // findings below are dropped
 	Salt           []byte        // fingerprint salt; nil: random per process
@@ -113,11 +118,13 @@ type Stats struct {
 	OCRCalls, OCRPieces     int
 	OCRTime                 time.Duration
 	StaleDropped, OCRErrors int
+	UrgentCalls             int   // OCR calls of the urgent lane (small new changes)
+	HotJobs                 int   // reads queued for areas that keep changing
 	EventsDropped           int64 // events dropped because an output fell behind
 }
 
 // Agent is the live pipeline: capture → change detection → OCR (cached,
-// budgeted, newest first) → match → incidents → sinks.
+// budgeted, in priority lanes) → match → incidents → sinks.
 type Agent struct {
 	cfg     Config
 	cache   *linecache.Cache
@@ -126,14 +133,16 @@ type Agent struct {
 
 	mu       sync.Mutex
 	displays map[int]*dispState
-	queue    []*job // newest first
+	queue    []*job // every lane's; ordered when taken (before)
 	stats    Stats
 	gen      uint64
 	lastErr  map[string]time.Time // error class → when last reported
 	inflight map[*image.RGBA]int  // frames of batches taken for OCR
 
-	wake    chan struct{}
-	workers budget.Workers
+	wake [lanes]chan struct{}
+	// chargeMu serialises measuring the workers' CPU: both lanes charge.
+	chargeMu sync.Mutex
+	workers  budget.Workers
 	// out delivers events off a.mu: sinks do blocking I/O (a terminal,
 	// a pipe, an fsync), and capture, OCR and Stats must not wait for it.
 	out *event.Dispatcher
@@ -150,6 +159,11 @@ type dispState struct {
 	found   []rules.Finding
 	block   int
 	spare   *image.RGBA // a frame buffer no one refers to any more
+	heat    *heat
+	// since is when each piece waiting for OCR was first queued: content
+	// re-queued because its area changed again (a log scrolled on) keeps
+	// its age, so an area that keeps changing is not pushed back forever.
+	since map[uint64]time.Time
 }
 
 // job is one rectangle of a frame waiting for (or in) OCR: a run of pieces
@@ -163,6 +177,9 @@ type job struct {
 	at     time.Time
 	block  int
 	stale  bool
+	class  class
+	score  float64   // likely, the highest of its pieces (classBig only)
+	first  time.Time // when its oldest piece was first queued
 }
 
 // piece is a text line (or cell) of a region: the unit of the OCR cache.
@@ -176,8 +193,10 @@ const ocrMargin = 8
 
 // runShare bounds one OCR job to this share of the display's area; a card
 // or a changed paragraph is far below. Shares, not pixels: the same layout
-// on a 4K or a 1366×768 screen gets the same number of jobs.
-const runShare = 12
+// on a 4K or a 1366×768 screen gets the same number of jobs. Small enough
+// that a big read can be ordered (likely lines first), large enough that a
+// job is a few lines with their context.
+const runShare = 48
 
 func runBox(run []piece) image.Rectangle {
 	var u image.Rectangle
@@ -187,11 +206,11 @@ func runBox(run []piece) image.Rectangle {
 	return u
 }
 
-// Batch bounds: the first frame of a dense screen is read in chunks so that
-// a notification appearing meanwhile is read next, not after the whole screen.
+// Batch bounds: a big read is taken in chunks so that newer changes and
+// likelier lines are read next, not after the whole screen.
 const (
 	maxBatchPieces = 48
-	batchShare     = 6 // a batch is at most 1/batchShare of the frame's area
+	batchShare     = 8 // a bulk batch is at most 1/batchShare of the frame's area
 )
 
 // New makes an agent.
@@ -214,6 +233,9 @@ func New(cfg Config) *Agent {
 	if cfg.FullEvery <= 0 {
 		cfg.FullEvery = 5 * time.Second
 	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = DefaultBurst
+	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 8192
 	}
@@ -223,17 +245,22 @@ func New(cfg Config) *Agent {
 	if cfg.Sink == nil {
 		cfg.Sink = discard{}
 	}
-	return &Agent{
-		cfg:      cfg,
-		cache:    linecache.New(cfg.CacheSize),
-		budget:   budget.New(cfg.MaxCPU, time.Second, nil),
+	a := &Agent{
+		cfg:   cfg,
+		cache: linecache.New(cfg.CacheSize),
+		// The budget is an average over Burst: a new dense window may use
+		// the workers at full speed for up to MaxCPU×Burst of CPU.
+		budget:   budget.New(cfg.MaxCPU, time.Duration(cfg.MaxCPU*float64(cfg.Burst)), nil),
 		tracker:  incident.New(cfg.Grace, cfg.MinConf, cfg.Salt),
 		displays: map[int]*dispState{},
 		lastErr:  map[string]time.Time{},
 		inflight: map[*image.RGBA]int{},
-		wake:     make(chan struct{}, 1),
 		out:      event.NewDispatcher(cfg.Sink, cfg.EventQueue, cfg.Now),
 	}
+	for l := range a.wake {
+		a.wake[l] = make(chan struct{}, 1)
+	}
+	return a
 }
 
 // Stats returns a snapshot of the counters.
@@ -272,9 +299,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1 + int(lanes))
 	go func() { defer wg.Done(); a.captureLoop(ctx) }()
-	go func() { defer wg.Done(); a.ocrLoop(ctx) }()
+	for l := range lanes {
+		go func() { defer wg.Done(); a.ocrLoop(ctx, l) }()
+	}
 	wg.Wait()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -457,6 +486,9 @@ func (a *Agent) referenced(ds *dispState, img *image.RGBA) bool {
 // queued work there is stale, and the new content is read from the cache or
 // queued ahead of older work. Called with a.mu held.
 func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time) {
+	for _, r := range regions {
+		ds.heat.mark(r, at)
+	}
 	// A word or a queued piece cut by the change is read again whole: when
 	// ",000" is deleted from "$2,500,000", the "$2,500" left must be re-read.
 	for i, r := range regions {
@@ -490,8 +522,27 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	}
 	var fresh []*job
 	var observed []feed.Region
+	if len(ds.since) > maxSince {
+		for k, t := range ds.since {
+			if at.Sub(t) > time.Minute {
+				delete(ds.since, k) // scrolled away before it was read
+			}
+		}
+	}
+	// A change is small or large by the cluster it belongs to: a page of
+	// text scrolled on one background changes line by line, and those
+	// lines together are a large change, while a notification far from
+	// them is a small one.
+	clusters := geom.Merge(slices.Clone(regions), img.Rect.Dy()/clusterShare)
 	for _, r := range regions {
 		ds.block++
+		cl := classBig
+		switch {
+		case ds.heat.hot(r, at):
+			cl = classHot
+		case geom.Area(clusterOf(clusters, r))*urgentShare <= geom.Area(img.Rect):
+			cl = classNew
+		}
 		var fr *feed.Region
 		if a.observes(ds) {
 			observed = append(observed, feed.Region{Rect: r})
@@ -508,7 +559,20 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			u := runBox(run)
 			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: u.Inset(-ocrMargin).Intersect(img.Rect),
-				pieces: run, at: at, block: ds.block}
+				pieces: run, at: at, block: ds.block, class: cl, first: at}
+			for _, p := range run {
+				if t, ok := ds.since[p.key]; ok && t.Before(j.first) {
+					j.first = t
+				} else if !ok {
+					ds.since[p.key] = at
+				}
+				if cl == classBig {
+					j.score = max(j.score, likely(img, p.rect))
+				}
+			}
+			if cl == classHot {
+				a.stats.HotJobs++
+			}
 			ds.pending[j] = true
 			fresh = append(fresh, j)
 			run = nil
@@ -541,19 +605,41 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	}
 	if len(fresh) > 0 {
 		q := make([]*job, 0, len(fresh)+len(a.queue))
-		q = append(q, fresh...)
 		for _, j := range a.queue {
 			if !j.stale {
 				q = append(q, j)
 			}
 		}
-		a.queue = q
-		select {
-		case a.wake <- struct{}{}:
-		default:
+		a.queue = append(q, fresh...)
+		for _, j := range fresh {
+			select {
+			case a.wake[j.class.lane()] <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
+
+// Changed regions closer than 1/clusterShare of the display's height (67 px
+// at 1080p, 135 px on a 4K screen, whose text is usually scaled 2×) are one
+// change: wider than the gap between the lines or paragraphs of a window.
+// A notification drawn at the same time right beside a changing window
+// joins its change (read in the bulk lane, still before areas that keep
+// changing).
+const clusterShare = 16
+
+func clusterOf(clusters []image.Rectangle, r image.Rectangle) image.Rectangle {
+	for _, c := range clusters {
+		if r.In(c) {
+			return c
+		}
+	}
+	return r
+}
+
+// maxSince bounds a display's record of when pieces were queued; entries
+// of content that left the screen unread are dropped after a minute.
+const maxSince = 4096
 
 // observe matches the display's known lines if they or the rules changed and
 // feeds the tracker. Called with a.mu held; events are emitted under it so
@@ -591,34 +677,36 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 	}
 }
 
-// Small batches (a notification, a changed line: at most 1/urgentShare of
-// the frame) may run while the CPU budget is up to urgentDebt in the red;
-// big ones (a new window, the first frame) wait until it is paid back.
+// Small changes in calm areas (a notification, a changed line: at most
+// 1/urgentShare of the frame) are read in the urgent lane, which may run
+// while the CPU budget is up to urgentDebt in the red; the bulk lane (a new
+// window, an area that keeps changing) waits until it is paid back.
 const (
 	urgentShare = 16
 	urgentDebt  = 2 * time.Second
 )
 
-func (a *Agent) ocrLoop(ctx context.Context) {
+// DefaultBurst is the window the CPU budget is averaged over: at 50% of a
+// core, 5 s of CPU may be spent at once — a dense 1080p window read by two
+// workers at full speed — and is then paid back.
+const DefaultBurst = 10 * time.Second
+
+func (a *Agent) ocrLoop(ctx context.Context, l lane) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-a.wake:
+		case <-a.wake[l]:
 		}
 		for ctx.Err() == nil {
 			a.mu.Lock()
-			batch := a.takeBatch()
+			batch := a.takeBatch(l, a.cfg.Now())
 			a.mu.Unlock()
 			if len(batch) == 0 {
 				break
 			}
-			area := 0
-			for _, j := range batch {
-				area += j.rect.Dx() * j.rect.Dy()
-			}
 			debt := time.Duration(0)
-			if area <= geom.Area(batch[0].img.Rect)/urgentShare {
+			if l == laneUrgent {
 				debt = urgentDebt
 			}
 			if w := a.budget.WaitDebt(debt); w > 0 {
@@ -641,34 +729,60 @@ func (a *Agent) ocrLoop(ctx context.Context) {
 				}
 				continue
 			}
-			a.read(ctx, batch)
+			a.read(ctx, batch, l)
 		}
 	}
 }
 
-// takeBatch takes the newest queued pieces of one frame. Called with a.mu held.
-func (a *Agent) takeBatch() []*job {
-	var batch []*job
-	var img *image.RGBA
-	area := 0
+// takeBatch takes the lane's first job (in the order of before) and, after
+// it, the lane's next jobs of the same frame up to the batch bounds. Called
+// with a.mu held.
+func (a *Agent) takeBatch(l lane, now time.Time) []*job {
+	var cand []*job
 	rest := a.queue[:0]
 	for _, j := range a.queue {
 		switch {
 		case j.stale:
-			continue
-		case img == nil || (j.img == img && len(batch) < maxBatchPieces && area+j.rect.Dx()*j.rect.Dy() <= geom.Area(img.Rect)/batchShare):
-			img = j.img
-			area += j.rect.Dx() * j.rect.Dy()
-			batch = append(batch, j)
+		case j.class.lane() == l:
+			cand = append(cand, j)
 		default:
 			rest = append(rest, j)
 		}
 	}
+	if len(cand) == 0 {
+		clear(a.queue[len(rest):])
+		a.queue = rest
+		return nil
+	}
+	slices.SortStableFunc(cand, func(j, k *job) int {
+		switch {
+		case before(j, k, now):
+			return -1
+		case before(k, j, now):
+			return 1
+		}
+		return 0
+	})
+	img := cand[0].img
+	share := batchShare
+	if l == laneUrgent {
+		share = urgentShare
+	}
+	var batch, left []*job
+	area := 0
+	for _, j := range cand {
+		ja := j.rect.Dx() * j.rect.Dy()
+		if len(batch) == 0 || (j.img == img && len(batch) < maxBatchPieces && area+ja <= geom.Area(img.Rect)/share) {
+			area += ja
+			batch = append(batch, j)
+		} else {
+			left = append(left, j)
+		}
+	}
+	rest = append(rest, left...)
 	clear(a.queue[len(rest):])
 	a.queue = rest
-	if img != nil {
-		a.inflight[img]++
-	}
+	a.inflight[img]++
 	return batch
 }
 
@@ -680,26 +794,50 @@ func (a *Agent) release(batch []*job) {
 	}
 }
 
+// UrgentRecognizer is a Recognizer that can serve a read ahead of others
+// waiting for its workers (*ocr.Engine): the urgent lane uses it.
+type UrgentRecognizer interface {
+	RecognizeRegionsUrgent(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
+}
+
 // read OCRs a batch and merges the result into the screen model.
-func (a *Agent) read(ctx context.Context, batch []*job) {
+func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	rects := make([]image.Rectangle, len(batch))
 	for i, j := range batch {
 		rects[i] = j.rect
 	}
 	t0 := time.Now()
-	lines, err := a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
+	var lines []rules.Line
+	var err error
+	if ur, ok := a.cfg.Recognizer.(UrgentRecognizer); ok && l == laneUrgent {
+		lines, err = ur.RecognizeRegionsUrgent(ctx, batch[0].img, rects)
+	} else {
+		lines, err = a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
+	}
 	el := time.Since(t0)
 	// OCR runs in worker processes: charge the CPU they used where it can be
 	// measured, else wall time times the workers that may have been busy.
+	a.chargeMu.Lock()
 	if cpu, ok := a.workers.Used(a.cfg.Recognizer); ok {
 		a.budget.Charge(cpu)
 	} else {
 		a.budget.Charge(el * time.Duration(min(a.cfg.Workers, len(batch))))
 	}
+	a.chargeMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.release(batch)
+	for _, j := range batch {
+		if ds := a.displays[j.disp]; ds != nil {
+			for _, p := range j.pieces {
+				delete(ds.since, p.key)
+			}
+		}
+	}
 	a.stats.OCRCalls++
+	if l == laneUrgent {
+		a.stats.UrgentCalls++
+	}
 	a.stats.OCRPieces += len(batch)
 	a.stats.OCRTime += el
 	if err != nil {
@@ -809,7 +947,8 @@ func (a *Agent) refreshDisplays(first bool) error {
 			a.forgetFrames(old)
 		}
 		a.gen++
-		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{}}
+		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{},
+			heat: newHeat(d.Bounds.Size()), since: map[uint64]time.Time{}}
 	}
 	for i, old := range a.displays {
 		if !seen[i] {

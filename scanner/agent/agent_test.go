@@ -64,16 +64,27 @@ func (h *harness) step() {
 	h.a.out.Flush() // the events of this step reach the sink now, not in Run's goroutine
 }
 
+// take takes the next batch as the two lanes would if OCR were instant:
+// the urgent lane's first.
+func (h *harness) take() ([]*job, lane) {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	for l := range lanes {
+		if b := h.a.takeBatch(l, h.clk.now()); len(b) > 0 {
+			return b, l
+		}
+	}
+	return nil, 0
+}
+
 func (h *harness) drain() {
 	for {
-		h.a.mu.Lock()
-		b := h.a.takeBatch()
-		h.a.mu.Unlock()
+		b, l := h.take()
 		if len(b) == 0 {
 			h.a.out.Flush()
 			return
 		}
-		h.a.read(context.Background(), b)
+		h.a.read(context.Background(), b, l)
 	}
 }
 
@@ -178,7 +189,9 @@ func TestAgentCacheMakesScrollingCheap(t *testing.T) {
 	h.wantKinds(event.Alert) // same incident: moved a little
 }
 
-func TestAgentDropsStaleWorkAndReadsNewestFirst(t *testing.T) {
+// Small changes are read oldest first (each is cheap; none may wait long),
+// and work for a place that changed again before it was read is dropped.
+func TestAgentDropsStaleWorkAndReadsSmallChangesInOrder(t *testing.T) {
 	h := newHarness(t)
 	s := h.screen(0)
 	put(s, image.Rect(100, 100, 180, 114), "old")
@@ -192,13 +205,11 @@ func TestAgentDropsStaleWorkAndReadsNewestFirst(t *testing.T) {
 	put(s, image.Rect(900, 600, 980, 614), "Walmart")
 	h.cap.set(0, s)
 	h.step()
-	h.a.mu.Lock()
-	b := h.a.takeBatch()
-	h.a.mu.Unlock()
-	if len(b) != 1 || !b[0].rect.Overlaps(image.Rect(900, 600, 980, 614)) {
-		t.Fatalf("first batch %v, want the newest change", b)
+	b, l := h.take()
+	if len(b) != 1 || l != laneUrgent || !b[0].rect.Overlaps(image.Rect(100, 100, 200, 114)) {
+		t.Fatalf("first batch %v (lane %d), want the older small change", b, l)
 	}
-	h.a.read(context.Background(), b)
+	h.a.read(context.Background(), b, l)
 	h.drain()
 	for _, c := range h.rec.calls {
 		for _, r := range c {
@@ -400,23 +411,22 @@ func TestAgentNotificationOvertakesFirstRead(t *testing.T) {
 	}
 	h.cap.set(0, s)
 	h.step()
-	h.a.mu.Lock()
-	first := h.a.takeBatch()
-	h.a.mu.Unlock()
-	h.a.read(context.Background(), first)
+	first, l := h.take()
+	if l != laneBulk {
+		t.Fatalf("a dense first frame read in lane %d", l)
+	}
+	h.a.read(context.Background(), first, l)
 	if h.a.Pending() == 0 {
 		t.Fatal("the dense first frame was read in one batch")
 	}
 	put(s, image.Rect(1700, 1030, 1780, 1044), "SECRET")
 	h.cap.set(0, s)
 	h.step()
-	h.a.mu.Lock()
-	next := h.a.takeBatch()
-	h.a.mu.Unlock()
-	if len(next) == 0 || !next[0].rect.Overlaps(image.Rect(1700, 1030, 1780, 1044)) {
-		t.Fatalf("next batch %v is not the notification", next)
+	next, l := h.take()
+	if len(next) == 0 || l != laneUrgent || !next[0].rect.Overlaps(image.Rect(1700, 1030, 1780, 1044)) {
+		t.Fatalf("next batch %v (lane %d) is not the notification", next, l)
 	}
-	h.a.read(context.Background(), next)
+	h.a.read(context.Background(), next, l)
 	h.wantKinds(event.Alert)
 }
 

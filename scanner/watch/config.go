@@ -32,6 +32,7 @@ type Raw struct {
 	Display       Value         `toml:"display"` // "all" or a number
 	Interval      time.Duration `toml:"interval"`
 	MaxCPU        Value         `toml:"max_cpu"` // 50 or "50%"
+	Burst         time.Duration `toml:"burst"`
 	Format        string        `toml:"format"`
 	Log           string        `toml:"log"`
 	Notify        bool          `toml:"notify"`
@@ -96,6 +97,7 @@ func Defaults() Raw {
 		Display:  "all",
 		Interval: 250 * time.Millisecond,
 		MaxCPU:   "50%",
+		Burst:    agent.DefaultBurst,
 		Format:   "text",
 		MinConf:  0.5,
 		Lang:     "eng",
@@ -115,7 +117,8 @@ func (r *Raw) Flags(fs *flag.FlagSet) {
 	fs.Var(&listFlag{dst: &r.Rules}, "rules", "rule `FILE` or directory (repeatable; default: the embedded rules); edits are picked up live")
 	fs.StringVar((*string)(&r.Display), "display", string(r.Display), "displays to watch: all or an index (0 is the primary)")
 	fs.DurationVar(&r.Interval, "interval", r.Interval, "minimum time between frames (on X11 a frame is taken only after something was drawn)")
-	fs.StringVar((*string)(&r.MaxCPU), "max-cpu", string(r.MaxCPU), "CPU budget, in percent of one core, averaged (OCR included)")
+	fs.StringVar((*string)(&r.MaxCPU), "max-cpu", string(r.MaxCPU), "CPU budget, in percent of one core, averaged over --burst (OCR included)")
+	fs.DurationVar(&r.Burst, "burst", r.Burst, "window the CPU budget is averaged over: a new dense window may use max-cpu×burst of CPU at once (then paid back)")
 	fs.StringVar(&r.Format, "format", r.Format, "output: text (lines on stderr, with bell) or json (events on stdout)")
 	fs.StringVar(&r.Log, "log", r.Log, "append events as JSON lines to `FILE` (audit trail; text always masked)")
 	fs.BoolVar(&r.Notify, "notify", r.Notify, "desktop notification per alert (visible to the audience on a shared screen)")
@@ -316,7 +319,8 @@ type Config struct {
 	Interval      time.Duration
 	MaxCPU        float64 // cores
 	MaxCPUText    string  // as given, for the start-up line
-	JSON          bool    // events as JSON lines on Stdout, else text on Stderr
+	Burst         time.Duration
+	JSON          bool // events as JSON lines on Stdout, else text on Stderr
 	Log           string
 	Notify        bool
 	Webhook       string // an http(s) URL, or empty
@@ -406,6 +410,10 @@ func (r Raw) Validate() (Config, error) {
 		return Config{}, err
 	}
 	c.MaxCPU = cpu
+	if r.Burst < time.Second || r.Burst > 10*time.Minute {
+		return Config{}, fmt.Errorf("--burst %v: want 1s..10m", r.Burst)
+	}
+	c.Burst = r.Burst
 	if r.Interval < 10*time.Millisecond {
 		return Config{}, fmt.Errorf("--interval %v: at least 10ms", r.Interval)
 	}

@@ -94,6 +94,7 @@ func TestValidateErrors(t *testing.T) {
 		{func(r *Raw) { r.Display = "left" }, "--display"},
 		{func(r *Raw) { r.MaxCPU = "0" }, "--max-cpu"},
 		{func(r *Raw) { r.Interval = time.Millisecond }, "--interval"},
+		{func(r *Raw) { r.Burst = 100 * time.Millisecond }, "--burst"},
 		{func(r *Raw) { r.Format = "xml" }, "--format"},
 		{func(r *Raw) { r.MinConf = 1.5 }, "--min-conf"},
 		{func(r *Raw) { r.Workers = 0 }, "--workers"},

@@ -172,6 +172,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Display:  cfg.Display,
 		Interval: interval,
 		MaxCPU:   cfg.MaxCPU,
+		Burst:    cfg.Burst,
 		Workers:  cfg.Workers,
 		MinConf:  cfg.MinConf,
 		Salt:     cfg.Salt,

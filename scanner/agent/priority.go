@@ -1,0 +1,231 @@
+package agent
+
+import (
+	"image"
+	"time"
+)
+
+// What is read first. The OCR workers are the scarce resource; three kinds
+// of change compete for them, and each must not starve the others:
+//
+//   - a small change in a calm area (a notification, an edited cell) is
+//     what leaks in a talk and is cheap: it has a lane of its own, served
+//     oldest first and ahead of everything else for a worker (urgent);
+//   - a large change (a window switched to, a new slide) is read newest
+//     first and, inside it, the lines most likely to hold an amount, a name
+//     or a marker first (likely);
+//   - an area that keeps changing (a scrolling log, a video, typing) is
+//     read when nothing else waits, or once its oldest unread content has
+//     waited hotAge: its scrolled lines come from the cache, its new ones
+//     are read late but read.
+type class uint8
+
+const (
+	classNew class = iota
+	classBig
+	classHot
+)
+
+// lane is an OCR loop: the urgent lane reads classNew jobs, the bulk lane
+// the others. Two loops, so a notification never waits for a batch of a
+// big read to be taken and finished first.
+type lane uint8
+
+const (
+	laneUrgent lane = iota
+	laneBulk
+	lanes
+)
+
+func (c class) lane() lane {
+	if c == classNew {
+		return laneUrgent
+	}
+	return laneBulk
+}
+
+// hotAge is how long content in an area that keeps changing may wait
+// behind large changes before it is read anyway.
+const hotAge = time.Second
+
+// Heat map: an area is hot when it changed hotChanges times within
+// hotWindow. A notification appears and disappears (two changes, seconds
+// apart); a log scrolling twice a second, a video or typing change on
+// almost every frame.
+const (
+	heatCell   = 64
+	hotChanges = 4
+	hotWindow  = 2 * time.Second
+)
+
+// heat remembers, per heatCell square of a display, the times of its last
+// hotChanges changes (newest first; Unix nanoseconds, 0: none).
+type heat struct {
+	cols, rows int
+	last       [][hotChanges]int64
+}
+
+func newHeat(size image.Point) *heat {
+	c, r := (size.X+heatCell-1)/heatCell, (size.Y+heatCell-1)/heatCell
+	return &heat{cols: c, rows: r, last: make([][hotChanges]int64, c*r)}
+}
+
+func (h *heat) cells(r image.Rectangle, f func(i int)) {
+	x0, y0 := max(0, r.Min.X/heatCell), max(0, r.Min.Y/heatCell)
+	x1, y1 := min(h.cols, (r.Max.X+heatCell-1)/heatCell), min(h.rows, (r.Max.Y+heatCell-1)/heatCell)
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			f(y*h.cols + x)
+		}
+	}
+}
+
+// mark records that r changed at at (once per cell and frame).
+func (h *heat) mark(r image.Rectangle, at time.Time) {
+	t := at.UnixNano()
+	h.cells(r, func(i int) {
+		l := &h.last[i]
+		if l[0] == t {
+			return
+		}
+		copy(l[1:], l[:hotChanges-1])
+		l[0] = t
+	})
+}
+
+// hot reports whether most of r keeps changing as of now.
+func (h *heat) hot(r image.Rectangle, now time.Time) bool {
+	n, hotN := 0, 0
+	since := now.Add(-hotWindow).UnixNano()
+	h.cells(r, func(i int) {
+		n++
+		if oldest := h.last[i][hotChanges-1]; oldest != 0 && oldest >= since {
+			hotN++
+		}
+	})
+	return n > 0 && 2*hotN >= n
+}
+
+// likely rates, from pixels alone, how likely a line of text holds what the
+// rules look for, so that a big read reaches those lines first. Amounts,
+// account numbers, keys, names and classification markers are digits and
+// capitals, which reach the cap height; prose is mostly x-height letters.
+// The rating is the share of the line's ink columns with ink in the top
+// third of its body (cap top to baseline): about 1 for "$4,200,000" or
+// "CONFIDENTIAL", 0.2–0.4 for a sentence. It reads each pixel once.
+func likely(img *image.RGBA, r image.Rectangle) float64 {
+	r = r.Intersect(img.Rect)
+	if r.Dx() < 4 || r.Dy() < 6 {
+		return 0
+	}
+	// Pieces are cut on blank rows and columns with a margin of background,
+	// so a corner is background.
+	bg := img.PixOffset(r.Min.X, r.Min.Y)
+	br, bgc, bb := int(img.Pix[bg]), int(img.Pix[bg+1]), int(img.Pix[bg+2])
+	ink := func(x, y int) bool {
+		o := img.PixOffset(x, y)
+		d := max(absInt(int(img.Pix[o])-br), absInt(int(img.Pix[o+1])-bgc), absInt(int(img.Pix[o+2])-bb))
+		return d > 64
+	}
+	rows := make([]int, r.Dy())
+	top, peak := -1, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		n := 0
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if ink(x, y) {
+				n++
+			}
+		}
+		rows[y-r.Min.Y] = n
+		if n > 0 && top < 0 {
+			top = y - r.Min.Y
+		}
+		peak = max(peak, n)
+	}
+	if top < 0 {
+		return 0
+	}
+	// The baseline is the last row of the body: descenders are sparse.
+	base := top
+	for i := len(rows) - 1; i >= top; i-- {
+		if 10*rows[i] >= 4*peak {
+			base = i
+			break
+		}
+	}
+	body := base - top + 1
+	if body < 6 {
+		return 0.5 // too small to tell: between prose and figures
+	}
+	upper := r.Min.Y + top + body/3
+	inkCols, upperCols := 0, 0
+	for x := r.Min.X; x < r.Max.X; x++ {
+		any, up := false, false
+		for y := r.Min.Y + top; y <= r.Min.Y+base; y++ {
+			if ink(x, y) {
+				any = true
+				if y < upper {
+					up = true
+					break
+				}
+			}
+		}
+		if any {
+			inkCols++
+			if up {
+				upperCols++
+			}
+		}
+	}
+	if inkCols == 0 {
+		return 0
+	}
+	return float64(upperCols) / float64(inkCols)
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// before orders the queue within a lane: true when j is to be read before k.
+func before(j, k *job, now time.Time) bool {
+	if j.class == classNew || k.class == classNew {
+		// Small changes: oldest first (each is cheap; none may wait long).
+		if !j.first.Equal(k.first) {
+			return j.first.Before(k.first)
+		}
+		return readingOrder(j, k)
+	}
+	ja, ka := j.class == classHot && now.Sub(j.first) >= hotAge, k.class == classHot && now.Sub(k.first) >= hotAge
+	if ja != ka {
+		return ja
+	}
+	if ja {
+		return j.first.Before(k.first)
+	}
+	if j.class != k.class {
+		return j.class == classBig
+	}
+	if j.class == classHot {
+		return j.first.Before(k.first)
+	}
+	// Big changes: the newest first (what is on screen now), inside one the
+	// likeliest lines first.
+	if !j.at.Equal(k.at) {
+		return j.at.After(k.at)
+	}
+	if j.score != k.score {
+		return j.score > k.score
+	}
+	return readingOrder(j, k)
+}
+
+func readingOrder(j, k *job) bool {
+	if j.rect.Min.Y != k.rect.Min.Y {
+		return j.rect.Min.Y < k.rect.Min.Y
+	}
+	return j.rect.Min.X < k.rect.Min.X
+}

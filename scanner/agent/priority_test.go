@@ -1,0 +1,172 @@
+package agent
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"testing"
+	"time"
+
+	"github.com/demoguard/demoguard/scanner/event"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// putText draws text in word's colour (the fake recognizer reads the word
+// from the colour) with real glyph shapes, for likely. It returns the ink
+// box's line.
+func putText(img *image.RGBA, x, y int, text, word string) image.Rectangle {
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(wordColor(word)), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+	d.DrawString(text)
+	return image.Rect(x, y-11, x+7*len(text), y+3)
+}
+
+func TestLikelyRanksFiguresAndNamesOverProse(t *testing.T) {
+	high := []string{"$4,200,000", "CONFIDENTIAL", "AKIA4QX7ZP2M", "Contoso Pharmaceuticals 2,450,000", "Invoice 88213 Walmart"}
+	low := []string{"the migration was finished in may", "we moved every service over to the new cluster", "see you in the standup tomorrow"}
+	score := func(s string) float64 {
+		img := blank(400, 40)
+		r := putText(img, 10, 25, s, "x")
+		return likely(img, r.Inset(-2))
+	}
+	minHigh, maxLow := 1.0, 0.0
+	for _, s := range high {
+		v := score(s)
+		t.Logf("%.2f %q", v, s)
+		minHigh = min(minHigh, v)
+	}
+	for _, s := range low {
+		v := score(s)
+		t.Logf("%.2f %q", v, s)
+		maxLow = max(maxLow, v)
+	}
+	if minHigh <= maxLow {
+		t.Fatalf("figures and names rate %.2f at least, prose up to %.2f: not ranked first", minHigh, maxLow)
+	}
+	if v := likely(blank(100, 30), image.Rect(0, 0, 100, 30)); v != 0 {
+		t.Fatalf("blank piece rated %v", v)
+	}
+}
+
+func TestHeat(t *testing.T) {
+	h := newHeat(image.Pt(1920, 1080))
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	term, card := image.Rect(0, 0, 640, 480), image.Rect(1500, 900, 1900, 1000)
+	// A notification appears and goes, twice, a second apart: never hot.
+	for i, at := range []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second} {
+		h.mark(card, t0.Add(at))
+		if h.hot(card, t0.Add(at)) {
+			t.Fatalf("card change %d: hot", i)
+		}
+	}
+	// A log scrolling twice a second: hot from its fourth change, and
+	// the same frame marked twice counts once.
+	for i := range 4 {
+		at := t0.Add(time.Duration(i) * 500 * time.Millisecond)
+		h.mark(term, at)
+		h.mark(term, at)
+		if got, want := h.hot(term, at), i == 3; got != want {
+			t.Fatalf("scroll %d: hot %v, want %v", i, got, want)
+		}
+	}
+	if h.hot(card.Union(term), t0.Add(1500*time.Millisecond)) {
+		t.Fatal("an area mostly calm counted hot")
+	}
+	if h.hot(term, t0.Add(1500*time.Millisecond+hotWindow+time.Millisecond)) {
+		t.Fatal("still hot after it stopped changing")
+	}
+}
+
+// A big change (a window switched to) is read likeliest lines first.
+func TestAgentBigReadLikelyLinesFirst(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	for y := 40; y < 1040; y += 30 {
+		putText(s, 40, y, "we moved every service over to the new cluster and it went well", "prose")
+		putText(s, 1000, y, "notes from the weekly review of the platform team", "prose")
+	}
+	draw.Draw(s, image.Rect(1000, 1000, 1900, 1045), image.NewUniform(color.White), image.Point{}, draw.Src)
+	amount := putText(s, 1000, 1030, "TOTAL USD 4,200,000", "SECRET")
+	h.cap.set(0, s)
+	h.step()
+	b, l := h.take()
+	if l != laneBulk {
+		t.Fatalf("a window switch read in lane %d", l)
+	}
+	found := false
+	for _, j := range b {
+		found = found || j.rect.Overlaps(amount)
+	}
+	if !found || h.a.Pending() == 0 {
+		t.Fatalf("first batch of the switch (%d jobs, %d pieces left) does not hold the amount line", len(b), h.a.Pending())
+	}
+}
+
+// A notification while an area keeps changing (a scrolling log): the log's
+// reads are hot and wait; the notification is read first, in its own lane;
+// the log is still read once its content has waited hotAge.
+func TestAgentNotificationNotStarvedByChangingArea(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	term := image.Rect(0, 0, 900, 600)
+	scroll := func(i int) {
+		draw.Draw(s, term, image.NewUniform(color.White), image.Point{}, draw.Src)
+		for k := 0; k < 20; k++ {
+			putText(s, 10, 20+k*28, fmt.Sprintf("12:00:%02d GET /api/orders/%d 200 ok", (i+k)%60, i+k), "log")
+		}
+	}
+	for i := range 6 {
+		scroll(i)
+		h.cap.set(0, s)
+		h.step()
+	}
+	h.drain() // the log so far is read (and cached)
+	h.a.mu.Lock()
+	hot := h.a.stats.HotJobs
+	h.a.mu.Unlock()
+	if hot == 0 {
+		t.Fatal("an area changing every frame was not recognised as hot")
+	}
+	// A new window appears beside it, and then a notification.
+	// (A window has a background of its own: it changes as one region.)
+	draw.Draw(s, image.Rect(980, 680, 1700, 990), image.NewUniform(color.RGBA{236, 238, 240, 255}), image.Point{}, draw.Src)
+	for y := 700; y < 980; y += 30 {
+		putText(s, 1000, y, "Quarterly review notes for the platform group", "prose")
+		putText(s, 1400, y, "and a second column of the same window", "prose")
+	}
+	h.cap.set(0, s)
+	h.step()
+	card := putText(s, 1500, 1060, "Walmart", "Walmart")
+	scroll(7)
+	h.cap.set(0, s)
+	h.step()
+	b, l := h.take()
+	if l != laneUrgent || len(b) != 1 || !b[0].rect.Overlaps(card) {
+		t.Fatalf("first batch %v (lane %d), want the notification", b, l)
+	}
+	h.a.read(t.Context(), b, l)
+	h.wantKinds(event.Alert)
+	// Then the new window, before the log that keeps changing...
+	b, l = h.take()
+	if l != laneBulk || len(b) == 0 || b[0].class != classBig || !b[0].rect.Overlaps(image.Rect(1000, 690, 1400, 1000)) {
+		t.Fatalf("next batch %v (lane %d), want the new window", b, l)
+	}
+	// ...until the log's unread lines have waited hotAge: then they go
+	// before a window that appears after that.
+	h.clk.add(hotAge)
+	for y := 40; y < 600; y += 30 {
+		putText(s, 1000, y, "Another window with a long paragraph of notes", "prose")
+	}
+	h.cap.set(0, s)
+	h.step()
+	b, l = h.take()
+	if l != laneBulk || len(b) == 0 || b[0].class != classHot || !b[0].rect.Overlaps(term) {
+		t.Fatalf("batch %v (lane %d), want the log's aged lines", b, l)
+	}
+}
