@@ -75,6 +75,22 @@ func (w *Window) Move(x, y int) error {
 	return nil
 }
 
+// Draw replaces what the window shows with img (its size; a video frame,
+// a redrawn terminal) and waits until the server has painted it.
+func (w *Window) Draw(img image.Image) error {
+	c := &client{x: w.x, setup: xproto.Setup(w.x)}
+	c.screen = c.setup.DefaultScreen(w.x)
+	if err := c.putImage(xproto.Drawable(w.pix), w.gc, img); err != nil {
+		return fmt.Errorf("xtest: draw: %w", err)
+	}
+	// The window's background is the pixmap: clearing repaints it.
+	b := img.Bounds()
+	if err := xproto.ClearAreaChecked(w.x, false, w.win, 0, 0, uint16(b.Dx()), uint16(b.Dy())).Check(); err != nil {
+		return fmt.Errorf("xtest: draw: %w", err)
+	}
+	return nil
+}
+
 // Close unmaps and destroys the window and waits until it is gone from the
 // screen. Safe to call more than once.
 func (w *Window) Close() error {

@@ -183,3 +183,19 @@ func TestXineramaScreens(t *testing.T) {
 		}
 	}
 }
+
+// A window redrawn with Draw shows the new image (a video frame).
+func TestWindowDraw(t *testing.T) {
+	display := xtest.StartXvfb(t)
+	w, err := xtest.ShowImage(display, fill(64, 48, color.RGBA{200, 0, 0, 255}), 100, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	next := fill(64, 48, color.RGBA{0, 0, 200, 255})
+	next.Set(5, 7, color.RGBA{0, 255, 0, 255})
+	if err := w.Draw(next); err != nil {
+		t.Fatal(err)
+	}
+	sameAt(t, grab(t, display), image.Pt(100, 50), next)
+}
