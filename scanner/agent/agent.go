@@ -320,7 +320,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 	if a.cfg.Changes != nil {
 		changed = a.cfg.Changes.Changed()
 	}
-	lastRefresh, lastFull, lastCap := time.Now(), time.Now(), time.Time{}
+	lastRefresh, lastFull, lastCap, lastEarly := time.Now(), time.Now(), time.Time{}, time.Time{}
 	// The budget is charged with this loop's own thread (capture, change
 	// detection, matching), not the whole process: a rule reload parsing a
 	// big file, the presenter page or the audience feed must not throttle
@@ -379,12 +379,29 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		case <-changed:
 			// Read a change as soon as it is drawn, but not more often than
 			// the interval, and after a moment for the drawing to finish (a
-			// window is mapped, then painted).
-			wait := max(a.cfg.Interval-time.Since(lastCap), settle)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
+			// window is mapped, then painted). Drawing in a calm area (a
+			// notification beside a video or a scrolling log, which keep
+			// the captures at the interval) is captured early, at most once
+			// an interval.
+			deadline := lastCap.Add(a.cfg.Interval)
+			if soon := time.Now().Add(settle); deadline.Before(soon) {
+				deadline = soon
+			}
+			for {
+				if time.Until(deadline) > settle && time.Since(lastEarly) >= a.cfg.Interval && a.freshDamage() {
+					deadline, lastEarly = time.Now().Add(settle), time.Now()
+				}
+				timer := time.NewTimer(time.Until(deadline))
+				select {
+				case <-ctx.Done():
+					timer.Stop()
+					return
+				case <-changed:
+					timer.Stop()
+					continue
+				case <-timer.C:
+				}
+				break
 			}
 			t.Reset(a.cfg.Interval)
 		}
@@ -398,6 +415,43 @@ func (a *Agent) captureLoop(ctx context.Context) {
 		}
 	}
 }
+
+// Damager is implemented by Changes that also say where the screen was
+// drawn since the last Take (root coordinates; *xdamage.Watcher).
+type Damager interface {
+	Damaged() []image.Rectangle
+}
+
+// freshDamage reports whether something was drawn in an area of a watched
+// display that is not hot (not changing all the time).
+func (a *Agent) freshDamage() bool {
+	dm, ok := a.cfg.Changes.(Damager)
+	if !ok {
+		return false
+	}
+	rects := dm.Damaged()
+	if len(rects) == 0 {
+		return false
+	}
+	now := a.cfg.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ds := range a.displays {
+		for _, r := range rects {
+			r = r.Intersect(ds.d.Bounds)
+			if r.Dx() < minFresh || r.Dy() < minFresh {
+				continue // a caret, a cursor, a spinner's dot
+			}
+			if !ds.heat.hot(r.Sub(ds.d.Bounds.Min), now) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// minFresh is the smallest drawing (each side, pixels) captured early.
+const minFresh = 8
 
 // observes reports whether the feed follows display ds.
 func (a *Agent) observes(ds *dispState) bool {

@@ -170,3 +170,39 @@ func TestAgentNotificationNotStarvedByChangingArea(t *testing.T) {
 		t.Fatalf("batch %v (lane %d), want the log's aged lines", b, l)
 	}
 }
+
+type fakeDamage struct{ rects []image.Rectangle }
+
+func (f *fakeDamage) Take() bool                 { return true }
+func (f *fakeDamage) Changed() <-chan struct{}   { return nil }
+func (f *fakeDamage) Damaged() []image.Rectangle { return f.rects }
+
+// Drawing in a calm area is captured early; drawing where the screen keeps
+// changing (and specks) waits for the interval.
+func TestFreshDamage(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(1920, 0, 3840, 1080)})
+	fd := &fakeDamage{}
+	h.a.cfg.Changes = fd
+	video := image.Rect(600, 200, 1240, 560)
+	h.a.mu.Lock()
+	for i := range hotChanges {
+		h.a.displays[0].heat.mark(video, h.clk.now().Add(time.Duration(i-hotChanges)*100*time.Millisecond))
+	}
+	h.a.mu.Unlock()
+	for _, tt := range []struct {
+		rects []image.Rectangle
+		want  bool
+	}{
+		{nil, false},
+		{[]image.Rectangle{video.Add(image.Pt(1920, 0))}, false},                                   // the video's next frame
+		{[]image.Rectangle{image.Rect(3400, 900, 3800, 1000)}, true},                               // a notification
+		{[]image.Rectangle{video.Add(image.Pt(1920, 0)), image.Rect(3400, 900, 3800, 1000)}, true}, // both
+		{[]image.Rectangle{image.Rect(3400, 900, 3402, 920)}, false},                               // a caret
+		{[]image.Rectangle{image.Rect(0, 0, 500, 500)}, false},                                     // not on the watched display
+	} {
+		fd.rects = tt.rects
+		if got := h.a.freshDamage(); got != tt.want {
+			t.Errorf("damage %v: fresh %v, want %v", tt.rects, got, tt.want)
+		}
+	}
+}

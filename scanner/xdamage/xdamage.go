@@ -7,8 +7,10 @@ package xdamage
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"log"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +42,14 @@ type Watcher struct {
 	closed  atomic.Bool
 	ch      chan struct{}
 	once    sync.Once
+
+	rectMu sync.Mutex
+	rects  []image.Rectangle // drawn since the last Take, root coordinates
 }
+
+// maxRects bounds the rectangles kept between two Takes; beyond it they
+// are folded into their bounding box.
+const maxRects = 64
 
 // Open connects to display ("" = $DISPLAY) and starts tracking damage.
 func Open(display string) (*Watcher, error) {
@@ -81,9 +90,10 @@ func setup(c *xgb.Conn) (damage.Damage, error) {
 		return 0, fmt.Errorf("xdamage: %w", err)
 	}
 	root := xproto.Setup(c).DefaultScreen(c).Root
-	// NonEmpty: one event when damage goes from none to some; Take
-	// subtracts it so the next drawing raises the next event.
-	if err := damage.CreateChecked(c, id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check(); err != nil {
+	// RawRectangles: an event per drawing, with where it was drawn, so the
+	// agent can tell a notification from the video beside it. Take
+	// subtracts the damage.
+	if err := damage.CreateChecked(c, id, xproto.Drawable(root), damage.ReportLevelRawRectangles).Check(); err != nil {
 		return 0, fmt.Errorf("xdamage: create: %w", err)
 	}
 	return id, nil
@@ -100,7 +110,9 @@ func (w *Watcher) loop(c *xgb.Conn) {
 			}
 			return
 		}
-		if _, ok := ev.(damage.NotifyEvent); ok {
+		if ne, ok := ev.(damage.NotifyEvent); ok {
+			a := ne.Area
+			w.addRect(image.Rect(int(a.X), int(a.Y), int(a.X)+int(a.Width), int(a.Y)+int(a.Height)))
 			w.dirty.Store(true)
 			w.signal()
 		}
@@ -147,6 +159,44 @@ func (w *Watcher) signal() {
 // Changed delivers a value when damage arrives (coalesced).
 func (w *Watcher) Changed() <-chan struct{} { return w.ch }
 
+func (w *Watcher) addRect(r image.Rectangle) {
+	if r.Empty() {
+		return
+	}
+	w.rectMu.Lock()
+	defer w.rectMu.Unlock()
+	for i, q := range w.rects {
+		if r.In(q) {
+			return
+		}
+		if q.In(r) {
+			w.rects[i] = r
+			return
+		}
+	}
+	if len(w.rects) >= maxRects {
+		u := r
+		for _, q := range w.rects {
+			u = u.Union(q)
+		}
+		w.rects = append(w.rects[:0], u)
+		return
+	}
+	w.rects = append(w.rects, r)
+}
+
+// Damaged returns where the screen was drawn since the last Take (root
+// coordinates; nil when not known, e.g. while reconnecting). It does not
+// reset anything.
+func (w *Watcher) Damaged() []image.Rectangle {
+	if w.broken.Load() {
+		return nil
+	}
+	w.rectMu.Lock()
+	defer w.rectMu.Unlock()
+	return slices.Clone(w.rects)
+}
+
 // Take reports whether anything was drawn since the last Take and resets
 // the damage before the caller captures, so drawing during the capture is
 // reported again.
@@ -154,6 +204,9 @@ func (w *Watcher) Take() bool {
 	if w.broken.Load() {
 		return true
 	}
+	w.rectMu.Lock()
+	w.rects = w.rects[:0]
+	w.rectMu.Unlock()
 	if !w.dirty.Swap(false) {
 		return false
 	}

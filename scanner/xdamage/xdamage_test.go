@@ -35,8 +35,17 @@ func TestDamageReportsDrawing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer win.Close()
-	// Notifications are coalesced hints; Take is the truth.
+	// Where it was drawn is known before Take (the agent decides with it
+	// how soon to capture).
 	deadline := time.Now().Add(10 * time.Second)
+	for !overlapsAny(w.Damaged(), image.Rect(10, 10, 60, 50)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("window drawn at (10,10)-(60,50); damaged %v", w.Damaged())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Notifications are coalesced hints; Take is the truth.
+	deadline = time.Now().Add(10 * time.Second)
 	for !w.Take() {
 		if time.Now().After(deadline) {
 			t.Fatal("a window was drawn, Take says nothing changed")
@@ -45,6 +54,9 @@ func TestDamageReportsDrawing(t *testing.T) {
 		case <-w.Changed():
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+	if w.Take(); len(w.Damaged()) != 0 {
+		t.Fatalf("Take did not reset where: %v", w.Damaged())
 	}
 	w.Close()
 	if !w.Take() {
@@ -74,4 +86,13 @@ func TestDamageReconnects(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func overlapsAny(rs []image.Rectangle, r image.Rectangle) bool {
+	for _, q := range rs {
+		if q.Overlaps(r) {
+			return true
+		}
+	}
+	return false
 }
