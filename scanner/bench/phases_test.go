@@ -131,7 +131,7 @@ func runSwitch(t *testing.T, disp string, ag *agent.Agent, ref *ocr.Engine, even
 
 // runContention shows one-second notifications at the bottom right while
 // busy() keeps another part of the screen changing.
-func runContention(t *testing.T, name, disp string, ag *agent.Agent, eng *ocr.Engine, events chanSink, busy func(stop <-chan struct{})) ContentionResult {
+func runContention(t *testing.T, name, disp string, ag *agent.Agent, eng *ocr.Engine, events chanSink, busy func(stop <-chan struct{}), numbers int) ContentionResult {
 	res := ContentionResult{Case: name, Trials: *contentionTrials}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -146,7 +146,7 @@ func runContention(t *testing.T, name, disp string, ag *agent.Agent, eng *ocr.En
 	var lat []float64
 	for i := range *contentionTrials {
 		drain(events)
-		img := card(fmt.Sprintf("From: %s", senders[i%len(senders)]), fmt.Sprintf("Re #%d: %s", 200+i, markers[i%len(markers)]))
+		img := card(fmt.Sprintf("From: %s", senders[i%len(senders)]), fmt.Sprintf("Re #%d: %s", numbers+i, markers[i%len(markers)]))
 		at := image.Pt(1920-img.Rect.Dx()-40, 1080-img.Rect.Dy()-60-(i%2)*120)
 		box := img.Rect.Add(at)
 		st1 := ag.Stats()
