@@ -51,14 +51,18 @@ type SwitchResult struct {
 // ContentionResult is one contention case: notifications while another area
 // of the screen keeps changing.
 type ContentionResult struct {
-	Case     string  `json:"case"`
-	Trials   int     `json:"trials"`
-	P50MS    float64 `json:"p50_ms"`
-	P95MS    float64 `json:"p95_ms"`
-	MaxMS    float64 `json:"max_ms"`
-	Missed   int     `json:"missed"`
-	HotJobs  int     `json:"hot_jobs"`
-	Urgent   int     `json:"urgent_ocr_calls"`
+	Case    string  `json:"case"`
+	Trials  int     `json:"trials"`
+	P50MS   float64 `json:"p50_ms"`
+	P95MS   float64 `json:"p95_ms"`
+	MaxMS   float64 `json:"max_ms"`
+	Missed  int     `json:"missed"`
+	HotJobs int     `json:"hot_jobs"`
+	// Pieces and CacheHits: text lines of changed areas, and those whose
+	// OCR came from the cache (a scrolled line is the same pixels).
+	Pieces    int `json:"pieces"`
+	CacheHits int `json:"cache_hits"`
+	Urgent    int `json:"urgent_ocr_calls"`
 	// CPUShare includes drawing the scene (this process draws the video
 	// frames and windows): compare cases, not with the static figure.
 	CPUShare float64 `json:"cpu_percent_of_one_core_incl_drawing"`
@@ -189,6 +193,7 @@ func runContention(t *testing.T, name, disp string, ag *agent.Agent, eng *ocr.En
 	res.CPUShare = 100 * (selfCPU() - c0 + wc.total).Seconds() / time.Since(start).Seconds()
 	st := ag.Stats()
 	res.HotJobs, res.Urgent = st.HotJobs-st0.HotJobs, st.UrgentCalls-st0.UrgentCalls
+	res.Pieces, res.CacheHits = st.Pieces-st0.Pieces, st.CacheHits-st0.CacheHits
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		res.P50MS, res.P95MS, res.MaxMS = pct(lat, 50), pct(lat, 95), lat[len(lat)-1]
