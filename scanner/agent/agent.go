@@ -7,6 +7,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -565,7 +566,13 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	}
 	regions = geom.Merge(regions, 0)
 	for _, r := range regions {
-		ds.lines = onscreen.RemoveIn(ds.lines, r)
+		// Lines whose pixels did not change stay known, though their area
+		// changed around them: a notification over a playing video.
+		var kept []rules.Line
+		if ds.prev != nil {
+			ds.lines, kept = keepUnchanged(ds.lines, r, ds.prev, img)
+		}
+		ds.lines = append(onscreen.RemoveIn(ds.lines, r), kept...)
 		for j := range ds.pending {
 			if j.rect.Overlaps(r) {
 				j.stale = true
@@ -923,8 +930,26 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	for i, j := range batch {
 		a.cachePieces(j, per[i])
 		ds := a.displays[j.disp]
-		if j.stale || ds == nil || ds.gen != j.gen || !ds.pending[j] {
-			continue // the screen changed there meanwhile: the result is only cached
+		if ds == nil || ds.gen != j.gen {
+			continue
+		}
+		if j.stale || !ds.pending[j] {
+			// The area changed meanwhile (it keeps changing: a video).
+			// What was read is cached, and lines whose pixels are still
+			// the same now are on screen: a notification over the video
+			// is not lost because the video moved on.
+			var still []rules.Line
+			for _, l := range per[i] {
+				if ds.prev != nil && samePixels(j.img, ds.prev, geom.Rect(l.Box).Inset(-unchangedMargin)) {
+					still = append(still, l)
+				}
+			}
+			if len(still) > 0 {
+				ds.lines = replaceLines(ds.lines, onscreen.InBlock(still, j.block))
+				ds.dirty = true
+				touched[ds] = true
+			}
+			continue
 		}
 		delete(ds.pending, j)
 		if a.observes(ds) {
@@ -934,7 +959,7 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 			}
 			a.cfg.Feed.Read(keys)
 		}
-		ds.lines = append(ds.lines, onscreen.InBlock(per[i], j.block)...)
+		ds.lines = replaceLines(ds.lines, onscreen.InBlock(per[i], j.block))
 		ds.dirty = true
 		touched[ds] = true
 	}
@@ -1100,3 +1125,67 @@ type discard struct{}
 
 func (discard) Emit(event.Event) {}
 func (discard) Close() error     { return nil }
+
+// unchangedMargin is the border around a line whose pixels must not have
+// changed either for the line to stay known: text added right after it
+// ("$2,500" becoming "$2,500,000") changes its meaning.
+const unchangedMargin = 8
+
+// keepUnchanged takes the lines overlapping r whose pixels (with a margin)
+// are the same in prev and cur out of lines, and returns both.
+func keepUnchanged(lines []rules.Line, r image.Rectangle, prev, cur *image.RGBA) (rest, kept []rules.Line) {
+	rest = lines[:0]
+	for _, l := range lines {
+		b := geom.Rect(l.Box)
+		if b.Overlaps(r) && samePixels(prev, cur, b.Inset(-unchangedMargin)) {
+			kept = append(kept, l)
+			continue
+		}
+		rest = append(rest, l)
+	}
+	clear(lines[len(rest):])
+	return rest, kept
+}
+
+// samePixels reports whether a and b have the same pixels in r (clipped to
+// both; an empty overlap is not the same).
+func samePixels(a, b *image.RGBA, r image.Rectangle) bool {
+	r = r.Intersect(a.Rect).Intersect(b.Rect)
+	if r.Empty() {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		oa, ob := a.PixOffset(r.Min.X, y), b.PixOffset(r.Min.X, y)
+		if !bytes.Equal(a.Pix[oa:oa+4*r.Dx()], b.Pix[ob:ob+4*r.Dx()]) {
+			return false
+		}
+	}
+	return true
+}
+
+// replaceLines adds read lines to the known ones; a known line mostly
+// under a new one is the same text read before, and goes.
+func replaceLines(known, read []rules.Line) []rules.Line {
+	if len(read) == 0 {
+		return known
+	}
+	out := known[:0]
+	for _, k := range known {
+		kb := geom.Rect(k.Box)
+		dup := false
+		for _, n := range read {
+			if 2*geom.Area(kb.Intersect(geom.Rect(n.Box))) > geom.Area(kb) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, k)
+		}
+	}
+	clear(known[len(out):])
+	return append(out, read...)
+}

@@ -206,3 +206,60 @@ func TestFreshDamage(t *testing.T) {
 		}
 	}
 }
+
+// noise paints a video frame: no colour the fake recognizer reads as a word.
+func noise(img *image.RGBA, r image.Rectangle, n int) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x*7 + y*3 + n*31), uint8(60 + (x+n)%150), uint8(40 + (y*n)%200), 255})
+		}
+	}
+}
+
+// A notification over a playing video: every read of the video's area is
+// overtaken by its next frame, yet the card's text, whose pixels stay, is
+// known and alerted, and stays known while the video plays on.
+func TestAgentNotificationOverPlayingVideo(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	video := image.Rect(200, 100, 1700, 950)
+	for n := range hotChanges + 1 {
+		noise(s, video, n)
+		h.cap.set(0, s)
+		h.step()
+	}
+	card := image.Rect(1200, 800, 1600, 880)
+	frame := func(n int) {
+		noise(s, video, n)
+		draw.Draw(s, card, image.NewUniform(color.White), image.Point{}, draw.Src)
+		put(s, image.Rect(1250, 830, 1330, 844), "Walmart")
+		h.cap.set(0, s)
+		h.step()
+	}
+	frame(10)
+	b, l := h.take()
+	if len(b) == 0 || l != laneBulk || b[0].class != classHot {
+		t.Fatalf("batch %v (lane %d): want the video's hot area", b, l)
+	}
+	frame(11) // the video moves on before the read is done
+	h.a.read(t.Context(), b, l)
+	h.a.out.Flush()
+	h.wantKinds(event.Alert)
+	for n := 12; n < 20; n++ {
+		frame(n)
+		h.a.mu.Lock()
+		known := false
+		for _, l := range h.a.displays[0].lines {
+			for _, w := range l.Words {
+				known = known || w.Text == "Walmart"
+			}
+		}
+		h.a.mu.Unlock()
+		if !known {
+			t.Fatalf("video frame %d: the card's unchanged line is no longer known", n)
+		}
+	}
+	h.wantKinds(event.Alert) // still open: no clear while the card stays
+}
