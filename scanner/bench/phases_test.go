@@ -249,12 +249,13 @@ func scrollingTerminal(t *testing.T, disp string) func(stop <-chan struct{}) {
 	}
 }
 
-// playingVideo is a 640×360 video at 30 fps: moving shapes and gradients,
-// no text, in the middle of the screen.
-func playingVideo(t *testing.T, disp string) func(stop <-chan struct{}) {
+// playingVideo is a video at 30 fps at r: moving shapes and gradients, no
+// text.
+func playingVideo(t *testing.T, disp string, r image.Rectangle) func(stop <-chan struct{}) {
 	return func(stop <-chan struct{}) {
-		frame := image.NewRGBA(image.Rect(0, 0, 640, 360))
-		vw, err := xtest.ShowImage(disp, frame, 600, 200)
+		frame := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		videoFrame(frame, 0)
+		vw, err := xtest.ShowImage(disp, frame, r.Min.X, r.Min.Y)
 		if err != nil {
 			t.Error(err)
 			return
@@ -281,13 +282,14 @@ func videoFrame(img *image.RGBA, n int) {
 			o := img.PixOffset(x, y)
 			img.Pix[o] = uint8(x/3 + n*2)
 			img.Pix[o+1] = uint8(y/2 + n)
-			img.Pix[o+2] = uint8(128 + 60*math.Sin(float64(x+y+n*8)/40))
+			img.Pix[o+2] = uint8(x + y + n*8) // cheap: the scene must not eat the agent's CPU
 			img.Pix[o+3] = 255
 		}
 	}
+	w, h := float64(b.Dx()), float64(b.Dy())
 	for k := range 5 {
-		cx := int(320 + 250*math.Sin(float64(n+k*40)/25))
-		cy := int(180 + 140*math.Cos(float64(n*2+k*30)/31))
+		cx := int(w/2 + w*0.4*math.Sin(float64(n+k*40)/25))
+		cy := int(h/2 + h*0.4*math.Cos(float64(n*2+k*30)/31))
 		draw.Draw(img, image.Rect(cx-30, cy-20, cx+30, cy+20), image.NewUniform(color.RGBA{uint8(40 * k), 200, uint8(255 - 40*k), 255}), image.Point{}, draw.Src)
 	}
 }
