@@ -161,6 +161,7 @@ type dispState struct {
 	block   int
 	spare   *image.RGBA // a frame buffer no one refers to any more
 	heat    *heat
+	damage  []damageRec // rectangles drawn lately (freshDamage)
 	// since is when each piece waiting for OCR was first queued: content
 	// re-queued because its area changed again (a log scrolled on) keeps
 	// its age, so an area that keeps changing is not pushed back forever.
@@ -344,6 +345,10 @@ func (a *Agent) captureLoop(ctx context.Context) {
 			lastFull = time.Now()
 		}
 		drawn := false
+		var damaged []image.Rectangle
+		if dm, ok := a.cfg.Changes.(Damager); ok {
+			damaged = dm.Damaged() // before Take resets it
+		}
 		if a.cfg.Changes != nil && a.cfg.Changes.Take() {
 			dirty, drawn = true, true
 		}
@@ -365,7 +370,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 				if drawn {
 					lastCap = time.Now()
 				}
-				a.frame(d)
+				a.frame(d, damaged)
 			} else {
 				a.unchanged(d)
 			}
@@ -477,7 +482,7 @@ func (a *Agent) unchanged(ds *dispState) {
 }
 
 // frame captures one display, finds what changed and queues it.
-func (a *Agent) frame(ds *dispState) {
+func (a *Agent) frame(ds *dispState, damaged []image.Rectangle) {
 	at := a.cfg.Now()
 	a.mu.Lock()
 	spare := ds.spare
@@ -506,7 +511,7 @@ func (a *Agent) frame(ds *dispState) {
 		ds.spare = img // same pixels as prev: capture into it next time
 	} else {
 		a.stats.ChangedFrames++
-		a.apply(ds, img, regions, at)
+		a.apply(ds, img, regions, at, ds.freshDamage(damaged, at))
 		old := ds.prev
 		ds.prev = img
 		if old != nil && !a.referenced(ds, old) {
@@ -540,7 +545,11 @@ func (a *Agent) referenced(ds *dispState, img *image.RGBA) bool {
 // apply updates the screen model for changed regions: words there are gone,
 // queued work there is stale, and the new content is read from the cache or
 // queued ahead of older work. Called with a.mu held.
-func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time) {
+//
+// drawn are rectangles first drawn since the last frame (X11 DAMAGE, display
+// coordinates, see freshDamage): one inside an area that keeps changing is
+// read on its own, in the urgent lane — a notification over a video.
+func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle, at time.Time, drawn []image.Rectangle) {
 	for _, r := range regions {
 		ds.heat.mark(r, at)
 	}
@@ -659,6 +668,9 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			run = append(run, piece{rect: p, key: key})
 		}
 		flush()
+		if cl == classHot {
+			fresh = append(fresh, a.drawnIn(ds, img, r, drawn, at)...)
+		}
 	}
 	ds.dirty = true
 	if a.observes(ds) {
@@ -696,6 +708,36 @@ func clusterOf(clusters []image.Rectangle, r image.Rectangle) image.Rectangle {
 		}
 	}
 	return r
+}
+
+// drawnIn queues, as urgent jobs, the text lines of rectangles first drawn
+// inside the hot region r (a notification over a video: the video's area
+// is read late and whole, the card's lines now). Called with a.mu held.
+func (a *Agent) drawnIn(ds *dispState, img *image.RGBA, r image.Rectangle, drawn []image.Rectangle, at time.Time) []*job {
+	var jobs []*job
+	for _, d := range drawn {
+		d = d.Intersect(r)
+		if d.Dx() < minWindow.X || d.Dy() < minWindow.Y {
+			continue
+		}
+		var run []piece
+		for _, p := range change.Lines(img, d) {
+			key := linecache.Key(img, p)
+			if lines, ok := a.cache.Get(key, p.Min); ok {
+				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
+				continue
+			}
+			run = append(run, piece{rect: p, key: key})
+		}
+		if len(run) == 0 {
+			continue
+		}
+		j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: runBox(run).Inset(-ocrMargin).Intersect(d),
+			pieces: run, at: at, block: ds.block, class: classNew, first: at}
+		ds.pending[j] = true
+		jobs = append(jobs, j)
+	}
+	return jobs
 }
 
 // maxSince bounds a display's record of when pieces were queued; entries

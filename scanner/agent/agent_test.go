@@ -25,6 +25,8 @@ type harness struct {
 	sink *recordSink
 	clk  *clock
 	m    atomic.Value // Matcher
+	// damaged is what the next step reports drawn (root coordinates).
+	damaged []image.Rectangle
 }
 
 func newHarness(t *testing.T, displays ...Display) *harness {
@@ -59,7 +61,7 @@ func (h *harness) step() {
 	h.a.mu.Unlock()
 	slices.SortFunc(ds, func(a, b *dispState) int { return a.d.Index - b.d.Index })
 	for _, d := range ds {
-		h.a.frame(d)
+		h.a.frame(d, h.damaged)
 	}
 	h.a.out.Flush() // the events of this step reach the sink now, not in Run's goroutine
 }

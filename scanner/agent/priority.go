@@ -229,3 +229,63 @@ func readingOrder(j, k *job) bool {
 	}
 	return j.rect.Min.X < k.rect.Min.X
 }
+
+// minWindow is the smallest drawing read on its own inside an area that
+// keeps changing: a notification or a window, not a caret or a glyph typed.
+var minWindow = image.Pt(64, 24)
+
+// Damage history: a rectangle drawn again and again (a video's window, a
+// terminal's) is not news; a rectangle drawn for the first time (a
+// notification's window) is. Rectangles are the same when every side is
+// within damageSlack pixels.
+const (
+	damageSlack  = 8
+	damageMemory = 2 * time.Second
+	maxDamage    = 128
+)
+
+type damageRec struct {
+	r    image.Rectangle
+	last time.Time
+}
+
+// freshDamage returns, in display coordinates, the rectangles of damaged
+// (root coordinates) on this display that were not drawn in the last
+// damageMemory, and remembers them all.
+func (ds *dispState) freshDamage(damaged []image.Rectangle, at time.Time) []image.Rectangle {
+	var fresh []image.Rectangle
+	keep := ds.damage[:0]
+	for _, d := range ds.damage {
+		if at.Sub(d.last) <= damageMemory {
+			keep = append(keep, d)
+		}
+	}
+	ds.damage = keep
+	for _, r := range damaged {
+		r = r.Intersect(ds.d.Bounds)
+		if r.Empty() {
+			continue
+		}
+		r = r.Sub(ds.d.Bounds.Min)
+		seen := false
+		for i := range ds.damage {
+			if near(ds.damage[i].r, r) {
+				ds.damage[i].last, seen = at, true
+				break
+			}
+		}
+		if seen {
+			continue
+		}
+		fresh = append(fresh, r)
+		if len(ds.damage) < maxDamage {
+			ds.damage = append(ds.damage, damageRec{r: r, last: at})
+		}
+	}
+	return fresh
+}
+
+func near(a, b image.Rectangle) bool {
+	return absInt(a.Min.X-b.Min.X) <= damageSlack && absInt(a.Min.Y-b.Min.Y) <= damageSlack &&
+		absInt(a.Max.X-b.Max.X) <= damageSlack && absInt(a.Max.Y-b.Max.Y) <= damageSlack
+}

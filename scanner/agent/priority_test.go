@@ -263,3 +263,41 @@ func TestAgentNotificationOverPlayingVideo(t *testing.T) {
 	}
 	h.wantKinds(event.Alert) // still open: no clear while the card stays
 }
+
+// Where the X server says a notification was drawn over a playing video,
+// its lines are read at once in the urgent lane, not with the video.
+func TestAgentDrawnOverVideoReadUrgently(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	video := image.Rect(200, 100, 1700, 950)
+	for n := range hotChanges + 1 {
+		noise(s, video, n)
+		h.damaged = []image.Rectangle{video}
+		h.cap.set(0, s)
+		h.step()
+	}
+	h.drain()
+	card := image.Rect(1200, 800, 1600, 880)
+	noise(s, video, 9)
+	draw.Draw(s, card, image.NewUniform(color.White), image.Point{}, draw.Src)
+	put(s, image.Rect(1250, 830, 1330, 844), "Walmart")
+	h.damaged = []image.Rectangle{video, card, image.Rect(300, 300, 302, 320)} // and a caret
+	h.cap.set(0, s)
+	h.step()
+	b, l := h.take()
+	if l != laneUrgent || len(b) != 1 || !b[0].rect.In(card) {
+		t.Fatalf("first batch %v (lane %d): want the card's lines alone", b, l)
+	}
+	h.a.read(t.Context(), b, l)
+	h.wantKinds(event.Alert)
+	// The card drawn again a moment later (a redraw) is not news.
+	noise(s, video, 10)
+	h.damaged = []image.Rectangle{video, card}
+	h.cap.set(0, s)
+	h.step()
+	if b, l := h.take(); l == laneUrgent && len(b) > 0 {
+		t.Fatalf("a rectangle drawn again read urgently: %v", b)
+	}
+}

@@ -165,14 +165,10 @@ func (w *Watcher) addRect(r image.Rectangle) {
 	}
 	w.rectMu.Lock()
 	defer w.rectMu.Unlock()
-	for i, q := range w.rects {
-		if r.In(q) {
-			return
-		}
-		if q.In(r) {
-			w.rects[i] = r
-			return
-		}
+	// Only exact repeats are folded: a notification drawn over a video
+	// is a rectangle of its own inside the video's.
+	if slices.Contains(w.rects, r) {
+		return
 	}
 	if len(w.rects) >= maxRects {
 		u := r
