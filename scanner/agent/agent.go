@@ -429,7 +429,8 @@ type Damager interface {
 }
 
 // freshDamage reports whether something was drawn in an area of a watched
-// display that is not hot (not changing all the time).
+// display that is not hot (not changing all the time), or a window-sized
+// rectangle not drawn lately (a notification over a video).
 func (a *Agent) freshDamage() bool {
 	dm, ok := a.cfg.Changes.(Damager)
 	if !ok {
@@ -449,6 +450,9 @@ func (a *Agent) freshDamage() bool {
 				continue // a caret, a cursor, a spinner's dot
 			}
 			if !ds.heat.hot(r.Sub(ds.d.Bounds.Min), now) {
+				return true
+			}
+			if r.Dx() >= minWindow.X && r.Dy() >= minWindow.Y && !ds.drewLately(r.Sub(ds.d.Bounds.Min), now) {
 				return true
 			}
 		}
@@ -903,6 +907,12 @@ type UrgentRecognizer interface {
 	RecognizeRegionsUrgent(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
 }
 
+// BackgroundRecognizer can read without occupying every worker
+// (*ocr.Engine): reads of areas that keep changing use it.
+type BackgroundRecognizer interface {
+	RecognizeRegionsBackground(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error)
+}
+
 // read OCRs a batch and merges the result into the screen model.
 func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	rects := make([]image.Rectangle, len(batch))
@@ -912,9 +922,16 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	t0 := time.Now()
 	var lines []rules.Line
 	var err error
-	if ur, ok := a.cfg.Recognizer.(UrgentRecognizer); ok && l == laneUrgent {
+	ur, urgentOK := a.cfg.Recognizer.(UrgentRecognizer)
+	br, backOK := a.cfg.Recognizer.(BackgroundRecognizer)
+	switch {
+	case urgentOK && l == laneUrgent:
 		lines, err = ur.RecognizeRegionsUrgent(ctx, batch[0].img, rects)
-	} else {
+	case backOK && batch[0].class == classHot:
+		// An area that keeps changing is read on part of the workers:
+		// one stays free for a notification.
+		lines, err = br.RecognizeRegionsBackground(ctx, batch[0].img, rects)
+	default:
 		lines, err = a.cfg.Recognizer.RecognizeRegions(ctx, batch[0].img, rects)
 	}
 	el := time.Since(t0)

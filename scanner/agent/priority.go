@@ -285,6 +285,17 @@ func (ds *dispState) freshDamage(damaged []image.Rectangle, at time.Time) []imag
 	return fresh
 }
 
+// drewLately reports whether r (display coordinates) was drawn within
+// damageMemory of now.
+func (ds *dispState) drewLately(r image.Rectangle, now time.Time) bool {
+	for _, d := range ds.damage {
+		if near(d.r, r) && now.Sub(d.last) <= damageMemory {
+			return true
+		}
+	}
+	return false
+}
+
 func near(a, b image.Rectangle) bool {
 	return absInt(a.Min.X-b.Min.X) <= damageSlack && absInt(a.Min.Y-b.Min.Y) <= damageSlack &&
 		absInt(a.Max.X-b.Max.X) <= damageSlack && absInt(a.Max.Y-b.Max.Y) <= damageSlack

@@ -188,6 +188,7 @@ func TestFreshDamage(t *testing.T) {
 	for i := range hotChanges {
 		h.a.displays[0].heat.mark(video, h.clk.now().Add(time.Duration(i-hotChanges)*100*time.Millisecond))
 	}
+	h.a.displays[0].freshDamage([]image.Rectangle{video.Add(image.Pt(1920, 0))}, h.clk.now().Add(-100*time.Millisecond))
 	h.a.mu.Unlock()
 	for _, tt := range []struct {
 		rects []image.Rectangle
@@ -198,6 +199,8 @@ func TestFreshDamage(t *testing.T) {
 		{[]image.Rectangle{image.Rect(3400, 900, 3800, 1000)}, true},                               // a notification
 		{[]image.Rectangle{video.Add(image.Pt(1920, 0)), image.Rect(3400, 900, 3800, 1000)}, true}, // both
 		{[]image.Rectangle{image.Rect(3400, 900, 3402, 920)}, false},                               // a caret
+		{[]image.Rectangle{image.Rect(2900, 400, 3100, 460)}, true},                                // a notification over the video
+		{[]image.Rectangle{image.Rect(2900, 400, 2910, 420)}, false},                               // a glyph typed over it
 		{[]image.Rectangle{image.Rect(0, 0, 500, 500)}, false},                                     // not on the watched display
 	} {
 		fd.rects = tt.rects

@@ -136,6 +136,16 @@ func (e *Engine) RecognizeRegionsUrgent(ctx context.Context, img image.Image, re
 	return e.recognize(ctx, img, rects, true)
 }
 
+// RecognizeRegionsBackground is RecognizeRegions on at most all workers but
+// one (on a single worker, that one): reading an area that keeps changing
+// (a video) must leave a worker free for a notification.
+func (e *Engine) RecognizeRegionsBackground(ctx context.Context, img image.Image, rects []image.Rectangle) ([]rules.Line, error) {
+	if e.pool.isClosed() {
+		return nil, ErrClosed
+	}
+	return e.recognizeOn(ctx, img, rects, false, max(1, e.opts.Workers-1))
+}
+
 // systemDataDirs are where distributions put tessdata, newest first.
 var systemDataDirs = []string{
 	"/usr/share/tesseract-ocr/5/tessdata",

@@ -3,8 +3,16 @@ package ocr
 import (
 	"context"
 	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"testing"
 	"time"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 )
 
 // Slots are handed out urgent waiters first, then others in arrival order;
@@ -81,4 +89,67 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// A background read (an area that keeps changing) never holds every
+// worker: one stays free for a notification.
+func TestBackgroundReadLeavesAWorker(t *testing.T) {
+	e, err := New(Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	img := textImage(t, 1200, 400)
+	if _, err := e.Recognize(context.Background(), img); err != nil { // both workers started
+		t.Fatal(err)
+	}
+	for _, bg := range []bool{true, false} {
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			if bg {
+				_, err = e.RecognizeRegionsBackground(context.Background(), img, []image.Rectangle{img.Bounds()})
+			} else {
+				_, err = e.RecognizeRegions(context.Background(), img, []image.Rectangle{img.Bounds()})
+			}
+			done <- err
+		}()
+		minFree := e.opts.Workers
+	sample:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				break sample
+			default:
+			}
+			e.pool.slotMu.Lock()
+			minFree = min(minFree, len(e.pool.free))
+			e.pool.slotMu.Unlock()
+			time.Sleep(time.Millisecond)
+		}
+		if bg && minFree < 1 {
+			t.Fatal("a background read took every worker")
+		}
+		if !bg && minFree != 0 {
+			t.Fatalf("a normal read of a full screen left %d workers idle throughout (the check cannot fail)", minFree)
+		}
+	}
+}
+
+// textImage is a screen of lines of text, enough for several canvases.
+func textImage(t *testing.T, w, h int) *image.RGBA {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13}
+	for y := 20; y < h; y += 22 {
+		for x := 10; x < w-200; x += 400 {
+			d.Dot = fixed.P(x, y)
+			d.DrawString(fmt.Sprintf("Line %d column %d: quarterly figures", y, x))
+		}
+	}
+	return img
 }

@@ -56,6 +56,11 @@ type canvas struct {
 }
 
 func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.Rectangle, urgent bool) ([]rules.Line, error) {
+	return e.recognizeOn(ctx, img, rects, urgent, e.opts.Workers)
+}
+
+// recognizeOn reads with at most workers OCR calls in flight.
+func (e *Engine) recognizeOn(ctx context.Context, img image.Image, rects []image.Rectangle, urgent bool, workers int) ([]rules.Line, error) {
 	bounds := img.Bounds()
 	rects = mergeOverlapping(rects, bounds)
 	// Regions are independent: prepare them in parallel while the CPU is
@@ -98,7 +103,8 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 	for i, p := range pieces {
 		p.seq = i
 	}
-	canvases := pack(pieces, e.opts.Workers)
+	canvases := pack(pieces, workers)
+	calls := make(chan struct{}, workers)
 
 	type result struct {
 		words []wordBox
@@ -111,6 +117,13 @@ func (e *Engine) recognize(ctx context.Context, img image.Image, rects []image.R
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			select {
+			case calls <- struct{}{}:
+				defer func() { <-calls }()
+			case <-ctx.Done():
+				results[i].err = ctx.Err()
+				return
+			}
 			req := c.request()
 			resp, err := e.pool.do(ctx, req, urgent)
 			if err != nil {
