@@ -799,17 +799,23 @@ const (
 const DefaultBurst = 10 * time.Second
 
 func (a *Agent) ocrLoop(ctx context.Context, l lane) {
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-a.wake[l]:
+		case <-retry:
 		}
+		retry = nil
 		for ctx.Err() == nil {
 			a.mu.Lock()
-			batch := a.takeBatch(l, a.cfg.Now())
+			batch, again := a.takeBatch(l, a.cfg.Now())
 			a.mu.Unlock()
 			if len(batch) == 0 {
+				if again > 0 {
+					retry = time.After(again)
+				}
 				break
 			}
 			debt := time.Duration(0)
@@ -844,22 +850,35 @@ func (a *Agent) ocrLoop(ctx context.Context, l lane) {
 // takeBatch takes the lane's first job (in the order of before) and, after
 // it, the lane's next jobs of the same frame up to the batch bounds. Called
 // with a.mu held.
-func (a *Agent) takeBatch(l lane, now time.Time) []*job {
+//
+// An area that keeps changing is read about once every hotAge: its jobs
+// wait until then, and retry says when the lane should look again.
+func (a *Agent) takeBatch(l lane, now time.Time) (batch []*job, retry time.Duration) {
 	var cand []*job
 	rest := a.queue[:0]
 	for _, j := range a.queue {
-		switch {
-		case j.stale:
-		case j.class.lane() == l:
-			cand = append(cand, j)
-		default:
-			rest = append(rest, j)
+		if j.stale {
+			continue
 		}
+		if j.class.lane() != l {
+			rest = append(rest, j)
+			continue
+		}
+		if ds := a.displays[j.disp]; j.class == classHot && ds != nil {
+			if w := ds.heat.readAgain(j.rect, now); w > 0 {
+				rest = append(rest, j)
+				if retry == 0 || w < retry {
+					retry = w
+				}
+				continue
+			}
+		}
+		cand = append(cand, j)
 	}
 	if len(cand) == 0 {
 		clear(a.queue[len(rest):])
 		a.queue = rest
-		return nil
+		return nil, retry
 	}
 	slices.SortStableFunc(cand, func(j, k *job) int {
 		switch {
@@ -875,7 +894,7 @@ func (a *Agent) takeBatch(l lane, now time.Time) []*job {
 	if l == laneUrgent {
 		share = urgentShare
 	}
-	var batch, left []*job
+	var left []*job
 	area := 0
 	for _, j := range cand {
 		ja := j.rect.Dx() * j.rect.Dy()
@@ -890,7 +909,7 @@ func (a *Agent) takeBatch(l lane, now time.Time) []*job {
 	clear(a.queue[len(rest):])
 	a.queue = rest
 	a.inflight[img]++
-	return batch
+	return batch, 0
 }
 
 // release ends what takeBatch started for batch. Called with a.mu held.
@@ -951,6 +970,9 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 		if ds := a.displays[j.disp]; ds != nil {
 			for _, p := range j.pieces {
 				delete(ds.since, p.key)
+			}
+			if err == nil && ds.gen == j.gen {
+				ds.heat.markRead(j.rect, a.cfg.Now())
 			}
 		}
 	}

@@ -72,7 +72,7 @@ func (h *harness) take() ([]*job, lane) {
 	h.a.mu.Lock()
 	defer h.a.mu.Unlock()
 	for l := range lanes {
-		if b := h.a.takeBatch(l, h.clk.now()); len(b) > 0 {
+		if b, _ := h.a.takeBatch(l, h.clk.now()); len(b) > 0 {
 			return b, l
 		}
 	}

@@ -63,11 +63,34 @@ const (
 type heat struct {
 	cols, rows int
 	last       [][hotChanges]int64
+	read       []int64 // when each cell was last read by OCR
 }
 
 func newHeat(size image.Point) *heat {
 	c, r := (size.X+heatCell-1)/heatCell, (size.Y+heatCell-1)/heatCell
-	return &heat{cols: c, rows: r, last: make([][hotChanges]int64, c*r)}
+	return &heat{cols: c, rows: r, last: make([][hotChanges]int64, c*r), read: make([]int64, c*r)}
+}
+
+// markRead records that r was read at t.
+func (h *heat) markRead(r image.Rectangle, t time.Time) {
+	h.cells(r, func(i int) { h.read[i] = max(h.read[i], t.UnixNano()) })
+}
+
+// readAgain says how long until an area that keeps changing may be read
+// again: it is read about once every hotAge (a video's frames are stale by
+// the time they are read; a log's new lines can wait a second), so that it
+// does not take every worker and the whole budget. 0: now.
+func (h *heat) readAgain(r image.Rectangle, now time.Time) time.Duration {
+	oldest := int64(-1)
+	h.cells(r, func(i int) {
+		if oldest < 0 || h.read[i] < oldest {
+			oldest = h.read[i]
+		}
+	})
+	if oldest <= 0 {
+		return 0
+	}
+	return max(0, time.Duration(oldest)+hotAge-time.Duration(now.UnixNano()))
 }
 
 func (h *heat) cells(r image.Rectangle, f func(i int)) {

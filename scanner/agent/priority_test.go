@@ -304,3 +304,32 @@ func TestAgentDrawnOverVideoReadUrgently(t *testing.T) {
 		t.Fatalf("a rectangle drawn again read urgently: %v", b)
 	}
 }
+
+// An area that keeps changing is read about once every hotAge, not on
+// every frame: a video must not take every worker and the whole budget.
+func TestAgentHotAreaReadOnceAnInterval(t *testing.T) {
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	video := image.Rect(200, 100, 1700, 950)
+	for n := range hotChanges + 1 {
+		noise(s, video, n)
+		h.cap.set(0, s)
+		h.step()
+	}
+	h.drain() // reads the video's area now
+	noise(s, video, 20)
+	h.cap.set(0, s)
+	h.step() // 250 ms later
+	h.a.mu.Lock()
+	b, retry := h.a.takeBatch(laneBulk, h.clk.now())
+	h.a.mu.Unlock()
+	if len(b) != 0 || retry <= 0 || retry > hotAge {
+		t.Fatalf("hot area read again after 250 ms: batch %d, retry in %v", len(b), retry)
+	}
+	h.clk.add(retry)
+	if b, l := h.take(); len(b) == 0 || l != laneBulk || b[0].class != classHot {
+		t.Fatalf("hot area not read after %v: %v (lane %d)", hotAge, b, l)
+	}
+}

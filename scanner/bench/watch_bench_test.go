@@ -279,10 +279,14 @@ func TestWatchPerformance(t *testing.T) {
 
 	// CPU on a static screen: this process plus the OCR workers.
 	time.Sleep(time.Second)
+	stStatic := ag.Stats()
 	c0, w0, t0 := selfCPU(), workersCPU(eng), time.Now()
 	time.Sleep(*staticFor)
 	el := time.Since(t0)
 	cpu := selfCPU() - c0 + workersCPU(eng) - w0
+	if *verbose {
+		t.Logf("static screen: agent %v, workers %v over %v (%s)", selfCPU()-c0, workersCPU(eng)-w0, el, statsDelta(stStatic, ag.Stats()))
+	}
 	res.StaticSeconds = el.Seconds()
 	res.StaticCPUPercent = 100 * cpu.Seconds() / el.Seconds()
 
