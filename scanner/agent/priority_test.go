@@ -210,6 +210,26 @@ func TestFreshDamage(t *testing.T) {
 	}
 }
 
+// playingVideo is a 1080p display on which a video has played long enough
+// to be hot; each frame calls each(h, video) before it is captured.
+func playingVideo(t *testing.T, each func(h *harness, video image.Rectangle)) (*harness, *image.RGBA, image.Rectangle) {
+	t.Helper()
+	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
+	h.step()
+	h.drain()
+	s := h.screen(0)
+	video := image.Rect(200, 100, 1700, 950)
+	for n := range hotChanges + 1 {
+		noise(s, video, n)
+		if each != nil {
+			each(h, video)
+		}
+		h.cap.set(0, s)
+		h.step()
+	}
+	return h, s, video
+}
+
 // noise paints a video frame: no colour the fake recognizer reads as a word.
 func noise(img *image.RGBA, r image.Rectangle, n int) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -223,16 +243,7 @@ func noise(img *image.RGBA, r image.Rectangle, n int) {
 // overtaken by its next frame, yet the card's text, whose pixels stay, is
 // known and alerted, and stays known while the video plays on.
 func TestAgentNotificationOverPlayingVideo(t *testing.T) {
-	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
-	h.step()
-	h.drain()
-	s := h.screen(0)
-	video := image.Rect(200, 100, 1700, 950)
-	for n := range hotChanges + 1 {
-		noise(s, video, n)
-		h.cap.set(0, s)
-		h.step()
-	}
+	h, s, video := playingVideo(t, nil)
 	card := image.Rect(1200, 800, 1600, 880)
 	frame := func(n int) {
 		noise(s, video, n)
@@ -270,17 +281,7 @@ func TestAgentNotificationOverPlayingVideo(t *testing.T) {
 // Where the X server says a notification was drawn over a playing video,
 // its lines are read at once in the urgent lane, not with the video.
 func TestAgentDrawnOverVideoReadUrgently(t *testing.T) {
-	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
-	h.step()
-	h.drain()
-	s := h.screen(0)
-	video := image.Rect(200, 100, 1700, 950)
-	for n := range hotChanges + 1 {
-		noise(s, video, n)
-		h.damaged = []image.Rectangle{video}
-		h.cap.set(0, s)
-		h.step()
-	}
+	h, s, video := playingVideo(t, func(h *harness, video image.Rectangle) { h.damaged = []image.Rectangle{video} })
 	h.drain()
 	card := image.Rect(1200, 800, 1600, 880)
 	noise(s, video, 9)
@@ -308,16 +309,7 @@ func TestAgentDrawnOverVideoReadUrgently(t *testing.T) {
 // An area that keeps changing is read about once every hotAge, not on
 // every frame: a video must not take every worker and the whole budget.
 func TestAgentHotAreaReadOnceAnInterval(t *testing.T) {
-	h := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)})
-	h.step()
-	h.drain()
-	s := h.screen(0)
-	video := image.Rect(200, 100, 1700, 950)
-	for n := range hotChanges + 1 {
-		noise(s, video, n)
-		h.cap.set(0, s)
-		h.step()
-	}
+	h, s, video := playingVideo(t, nil)
 	h.drain() // reads the video's area now
 	noise(s, video, 20)
 	h.cap.set(0, s)

@@ -13,14 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
-
 	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/internal/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/testimg"
 	"github.com/demoguard/demoguard/scanner/ocr"
 )
 
@@ -208,7 +205,7 @@ func runContention(t *testing.T, name, disp string, ag *agent.Agent, eng *ocr.En
 // beside it — the case.
 func scrollingTerminal(t *testing.T, disp string) func(stop <-chan struct{}) {
 	return func(stop <-chan struct{}) {
-		term := logImage(900, 4000)
+		term := testimg.Terminal(900, 4000)
 		tw, err := xtest.ShowImage(disp, term, 40, 100)
 		if err != nil {
 			t.Error(err)
@@ -292,24 +289,6 @@ func videoFrame(img *image.RGBA, n int) {
 		cy := int(h/2 + h*0.4*math.Cos(float64(n*2+k*30)/31))
 		draw.Draw(img, image.Rect(cx-30, cy-20, cx+30, cy+20), image.NewUniform(color.RGBA{uint8(40 * k), 200, uint8(255 - 40*k), 255}), image.Point{}, draw.Src)
 	}
-}
-
-// logImage is a terminal's scrollback: log lines with no planted item.
-func logImage(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{24, 26, 30, 255}), image.Point{}, draw.Src)
-	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{210, 215, 205, 255}), Face: basicfont.Face7x13}
-	words := []string{"GET", "/api/v2/orders", "200", "latency", "ms", "cache", "hit", "worker", "queue", "flush", "ok", "retry"}
-	for i := 0; (i+1)*18 < h; i++ {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%05d 12:%02d:%02d ", i, i/60%60, i%60)
-		for j := range 8 {
-			b.WriteString(words[(i*7+j*3)%len(words)] + " ")
-		}
-		d.Dot = fixed.P(8, (i+1)*18)
-		d.DrawString(b.String())
-	}
-	return img
 }
 
 // pageLines is a page of prose, different for each n.

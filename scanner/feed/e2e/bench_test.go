@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	"os"
 	"slices"
 	"strconv"
@@ -17,15 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
-
 	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/capture"
 	"github.com/demoguard/demoguard/scanner/capture/xtest"
 	"github.com/demoguard/demoguard/scanner/feed"
 	"github.com/demoguard/demoguard/scanner/internal/corpus"
+	"github.com/demoguard/demoguard/scanner/internal/testimg"
 	"github.com/demoguard/demoguard/scanner/ocr"
 	"github.com/demoguard/demoguard/scanner/output"
 	"github.com/demoguard/demoguard/scanner/watch"
@@ -92,7 +87,7 @@ func TestFeedPerformance(t *testing.T) {
 
 	// The terminal: a tall pixmap of lines in a window that moves up one
 	// line every 100 ms (what a scrolling terminal looks like to capture).
-	term := terminalImage(900, 4000)
+	term := testimg.Terminal(900, 4000)
 	tw, err := xtest.ShowImage(disp, term, 60, 300)
 	if err != nil {
 		t.Fatal(err)
@@ -278,24 +273,6 @@ func runPhase(t *testing.T, disp string, cp *capture.X11, dw *xdamage.Watcher, e
 }
 
 type agentMatcher = agent.Matcher
-
-// terminalImage is a terminal's scrollback: numbered log lines.
-func terminalImage(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{24, 26, 30, 255}), image.Point{}, draw.Src)
-	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{210, 215, 205, 255}), Face: basicfont.Face7x13}
-	words := []string{"GET", "/api/v2/orders", "200", "latency", "ms", "cache", "hit", "worker", "queue", "flush", "ok", "retry"}
-	for i := 0; (i+1)*18 < h; i++ {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%05d 12:%02d:%02d ", i, i/60%60, i%60)
-		for j := 0; j < 8; j++ {
-			b.WriteString(words[(i*7+j*3)%len(words)] + " ")
-		}
-		d.Dot = fixed.P(8, (i+1)*18)
-		d.DrawString(b.String())
-	}
-	return img
-}
 
 func selfCPU() time.Duration {
 	var ru syscall.Rusage

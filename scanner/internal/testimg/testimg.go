@@ -4,9 +4,15 @@
 package testimg
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 )
 
 // Blank is a white w×h screen.
@@ -34,4 +40,25 @@ func Ink(img *image.RGBA, r image.Rectangle, c, bg color.RGBA) {
 			}
 		}
 	}
+}
+
+// Terminal is a terminal's scrollback, w×h: numbered log lines in a
+// 7×13 bitmap font every 18 px, light on dark, with no planted item.
+// Benchmarks scroll a window showing it to make an area that keeps
+// changing.
+func Terminal(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{24, 26, 30, 255}), image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.RGBA{210, 215, 205, 255}), Face: basicfont.Face7x13}
+	words := []string{"GET", "/api/v2/orders", "200", "latency", "ms", "cache", "hit", "worker", "queue", "flush", "ok", "retry"}
+	for i := 0; (i+1)*18 < h; i++ {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%05d 12:%02d:%02d ", i, i/60%60, i%60)
+		for j := range 8 {
+			b.WriteString(words[(i*7+j*3)%len(words)] + " ")
+		}
+		d.Dot = fixed.P(8, (i+1)*18)
+		d.DrawString(b.String())
+	}
+	return img
 }
