@@ -25,6 +25,7 @@ import (
 	"github.com/demoguard/demoguard/scanner/feed"
 	"github.com/demoguard/demoguard/scanner/incident"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/internal/lineread"
 	"github.com/demoguard/demoguard/scanner/internal/onscreen"
 	"github.com/demoguard/demoguard/scanner/linecache"
 )
@@ -190,15 +191,9 @@ type piece struct {
 	key  uint64
 }
 
-// ocrMargin is the context given around a run of pieces for OCR.
-const ocrMargin = 8
-
-// runShare bounds one OCR job to this share of the display's area; a card
-// or a changed paragraph is far below. Shares, not pixels: the same layout
-// on a 4K or a 1366×768 screen gets the same number of jobs. Small enough
-// that a big read can be ordered (likely lines first), large enough that a
-// job is a few lines with their context.
-const runShare = 48
+// ocrMargin is the context given around a run of pieces for OCR. Runs are
+// cut by lineread.Plan (at most 1/lineread.RunShare of the display each).
+const ocrMargin = lineread.Margin
 
 func runBox(run []piece) image.Rectangle {
 	var u image.Rectangle
@@ -209,10 +204,12 @@ func runBox(run []piece) image.Rectangle {
 }
 
 // Batch bounds: a big read is taken in chunks so that newer changes and
-// likelier lines are read next, not after the whole screen.
+// likelier lines are read next, not after the whole screen. They are
+// lineread's, which scan and recordings read with: the same pixels must be
+// read the same way everywhere.
 const (
-	maxBatchPieces = 48
-	batchShare     = 8 // a bulk batch is at most 1/batchShare of the frame's area
+	maxBatchPieces = lineread.MaxBatchJobs
+	batchShare     = lineread.BatchShare // a bulk batch is at most 1/batchShare of the frame's area
 )
 
 // New makes an agent.
@@ -623,16 +620,25 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			fr = &observed[len(observed)-1]
 		}
 		// Pieces (text lines) are the cache's unit; what goes to OCR is each
-		// run of consecutive pieces the cache does not know, as one rect with
-		// a margin: Tesseract reads a tight single-line crop worse than the
-		// same line with its surroundings.
-		var run []piece
-		flush := func() {
-			if len(run) == 0 {
-				return
+		// run of consecutive pieces the cache does not know, with a margin
+		// (lineread.Plan: scan and recordings cut the same way).
+		for _, lr := range lineread.Plan(img, r, func(p lineread.Piece) bool {
+			a.stats.Pieces++
+			lines, ok := a.cache.Get(p.Key, p.Rect.Min)
+			if fr != nil {
+				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p.Rect, Key: p.Key, Read: ok})
 			}
-			u := runBox(run)
-			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: u.Inset(-ocrMargin).Intersect(img.Rect),
+			if ok {
+				a.stats.CacheHits++
+				ds.lines = append(ds.lines, onscreen.InBlock(lines, ds.block)...)
+			}
+			return ok
+		}) {
+			run := make([]piece, len(lr.Pieces))
+			for i, p := range lr.Pieces {
+				run[i] = piece{rect: p.Rect, key: p.Key}
+			}
+			j := &job{disp: ds.d.Index, gen: ds.gen, img: img, rect: lr.Rect,
 				pieces: run, at: at, block: ds.block, class: cl, first: at}
 			for _, p := range run {
 				if t, ok := ds.since[p.key]; ok && t.Before(j.first) {
@@ -649,29 +655,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			ds.pending[j] = true
 			fresh = append(fresh, j)
-			run = nil
 		}
-		for _, p := range change.Lines(img, r) {
-			a.stats.Pieces++
-			key := linecache.Key(img, p)
-			lines, ok := a.cache.Get(key, p.Min)
-			if fr != nil {
-				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p, Key: key, Read: ok})
-			}
-			if ok {
-				a.stats.CacheHits++
-				ds.lines = append(ds.lines, onscreen.InBlock(lines, ds.block)...)
-				flush()
-				continue
-			}
-			// A run is also cut when it gets big (the first frame of a dense
-			// screen), so it is read in batches a notification can overtake.
-			if len(run) > 0 && geom.Area(runBox(run).Union(p)) > geom.Area(img.Rect)/runShare {
-				flush()
-			}
-			run = append(run, piece{rect: p, key: key})
-		}
-		flush()
 		if cl == classHot {
 			fresh = append(fresh, a.drawnIn(ds, img, r, drawn, at)...)
 		}
@@ -994,19 +978,7 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 		}
 		return
 	}
-	per := make([][]rules.Line, len(batch))
-	for _, l := range lines {
-		best, bestArea := -1, 0
-		lr := geom.Rect(l.Box)
-		for i, r := range rects {
-			if ar := geom.Area(lr.Intersect(r)); ar > bestArea {
-				best, bestArea = i, ar
-			}
-		}
-		if best >= 0 {
-			per[best] = append(per[best], l)
-		}
-	}
+	per := lineread.Split(rects, lines)
 	touched := map[*dispState]bool{}
 	for i, j := range batch {
 		a.cachePieces(j, per[i])

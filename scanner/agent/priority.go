@@ -3,6 +3,8 @@ package agent
 import (
 	"image"
 	"time"
+
+	"github.com/demoguard/demoguard/scanner/internal/lineread"
 )
 
 // What is read first. The OCR workers are the scarce resource; three kinds
@@ -129,82 +131,10 @@ func (h *heat) hot(r image.Rectangle, now time.Time) bool {
 	return n > 0 && 2*hotN >= n
 }
 
-// likely rates, from pixels alone, how likely a line of text holds what the
-// rules look for, so that a big read reaches those lines first. Amounts,
-// account numbers, keys, names and classification markers are digits and
-// capitals, which reach the cap height; prose is mostly x-height letters.
-// The rating is the share of the line's ink columns with ink in the top
-// third of its body (cap top to baseline): about 1 for "$4,200,000" or
-// "CONFIDENTIAL", 0.2–0.4 for a sentence. It reads each pixel once.
-func likely(img *image.RGBA, r image.Rectangle) float64 {
-	r = r.Intersect(img.Rect)
-	if r.Dx() < 4 || r.Dy() < 6 {
-		return 0
-	}
-	// Pieces are cut on blank rows and columns with a margin of background,
-	// so a corner is background.
-	bg := img.PixOffset(r.Min.X, r.Min.Y)
-	br, bgc, bb := int(img.Pix[bg]), int(img.Pix[bg+1]), int(img.Pix[bg+2])
-	ink := func(x, y int) bool {
-		o := img.PixOffset(x, y)
-		d := max(absInt(int(img.Pix[o])-br), absInt(int(img.Pix[o+1])-bgc), absInt(int(img.Pix[o+2])-bb))
-		return d > 64
-	}
-	rows := make([]int, r.Dy())
-	top, peak := -1, 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		n := 0
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if ink(x, y) {
-				n++
-			}
-		}
-		rows[y-r.Min.Y] = n
-		if n > 0 && top < 0 {
-			top = y - r.Min.Y
-		}
-		peak = max(peak, n)
-	}
-	if top < 0 {
-		return 0
-	}
-	// The baseline is the last row of the body: descenders are sparse.
-	base := top
-	for i := len(rows) - 1; i >= top; i-- {
-		if 10*rows[i] >= 4*peak {
-			base = i
-			break
-		}
-	}
-	body := base - top + 1
-	if body < 6 {
-		return 0.5 // too small to tell: between prose and figures
-	}
-	upper := r.Min.Y + top + body/3
-	inkCols, upperCols := 0, 0
-	for x := r.Min.X; x < r.Max.X; x++ {
-		any, up := false, false
-		for y := r.Min.Y + top; y <= r.Min.Y+base; y++ {
-			if ink(x, y) {
-				any = true
-				if y < upper {
-					up = true
-					break
-				}
-			}
-		}
-		if any {
-			inkCols++
-			if up {
-				upperCols++
-			}
-		}
-	}
-	if inkCols == 0 {
-		return 0
-	}
-	return float64(upperCols) / float64(inkCols)
-}
+// likely rates how likely a line of text holds what the rules look for
+// (lineread.Likely), so that a big read reaches those lines first; scan
+// orders its reads the same way.
+func likely(img *image.RGBA, r image.Rectangle) float64 { return lineread.Likely(img, r) }
 
 func absInt(v int) int {
 	if v < 0 {

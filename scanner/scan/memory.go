@@ -6,11 +6,13 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"image/draw"
 	"os"
 	"runtime"
 	"sync"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/internal/lineread"
 )
 
 // Memory. A page costs memory in proportion to its pixels: the decoded
@@ -334,11 +336,15 @@ type subImager interface {
 	SubImage(r image.Rectangle) image.Image
 }
 
-// recognize OCRs a page whole or tile by tile (see tiles). Lines keep the
+// recognize OCRs a page as the live agent reads a screen (see asScreen), or
+// tile by tile when it is too big for that (see tiles). Lines keep the
 // page's coordinates; block numbers stay unique across tiles.
 func (s *Scanner) recognize(ctx context.Context, img image.Image) ([]rules.Line, error) {
 	si, ok := img.(subImager)
 	ts := tiles(img.Bounds())
+	if rr, isRR := s.opt.Recognizer.(lineread.Recognizer); isRR && ts == nil {
+		return asScreen(ctx, rr, img)
+	}
 	if !ok || ts == nil {
 		return s.opt.Recognizer.Recognize(ctx, img)
 	}
@@ -388,6 +394,42 @@ func (s *Scanner) recognize(ctx context.Context, img image.Image) ([]rules.Line,
 		runtime.GC()
 	}
 	return append(out, prev...), nil
+}
+
+// asScreen reads a page exactly as the live agent reads the same pixels
+// when they first appear on screen (lineread.Read over the whole page, no
+// line cache): the same pieces, runs, margins and OCR batches, so the same
+// confidences and the same findings in scan and watch (issue 12). Pages
+// over bandPixels (no screen is that big) are read in tiles instead.
+func asScreen(ctx context.Context, rec lineread.Recognizer, img image.Image) ([]rules.Line, error) {
+	b := img.Bounds()
+	rgba, ok := img.(*image.RGBA)
+	if !ok || b.Min != (image.Point{}) {
+		// The agent reads RGBA frames with their origin at 0,0. A GIF's
+		// first frame may lie anywhere on its screen: read it at 0,0 and
+		// move the lines back.
+		rgba = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+	}
+	block := 0
+	lines, err := lineread.Read(ctx, rec, rgba, []image.Rectangle{rgba.Rect}, nil, &block, nil)
+	if err != nil || b.Min == (image.Point{}) {
+		return lines, err
+	}
+	move := func(x rules.Box) rules.Box {
+		if !x.Empty() {
+			x.X += b.Min.X
+			x.Y += b.Min.Y
+		}
+		return x
+	}
+	for i := range lines {
+		lines[i].Box = move(lines[i].Box)
+		for j := range lines[i].Words {
+			lines[i].Words[j].Box = move(lines[i].Words[j].Box)
+		}
+	}
+	return lines, nil
 }
 
 // lineBox is a line's box, from its words when the recognizer left it empty.

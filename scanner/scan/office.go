@@ -208,7 +208,10 @@ func (h *officeHandler) ocrImage(seq int, it office.Item) {
 		h.Problem(fmt.Errorf("%s: %w", imageName(it.Loc), err))
 		return
 	}
-	lines, err := h.s.opt.Recognizer.Recognize(h.ctx, img)
+	// Read as a page (and a screen) is: a screenshot pasted into a slide
+	// gets the verdict the screenshot gets on its own.
+	img = forOCR(img)
+	lines, err := h.s.recognize(h.ctx, img)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) && h.ctx.Err() == nil {
 			h.Problem(fmt.Errorf("%s: ocr: %w", imageName(it.Loc), err))

@@ -20,7 +20,11 @@ import (
 )
 
 // Recognizer OCRs one page image into lines of words in the image's pixel
-// coordinates. The OCR engine implements it; tests use a fake.
+// coordinates. The OCR engine implements it; tests use a fake. A Recognizer
+// that also reads regions (lineread.Recognizer, as the engine does) gets
+// pages up to 16 MP read the way the live agent reads a screen, so scan and
+// watch give the same verdict for the same pixels; Recognize is then used
+// only for the bands of bigger pages.
 type Recognizer interface {
 	Recognize(ctx context.Context, img image.Image) ([]rules.Line, error)
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/demoguard/demoguard/scanner/linecache"
 )
 
-// agentLines is the live agent's line cutting, line growing and cache.
+// agentLines is the live agent's line growing and cache.
 type agentLines struct{ *linecache.Cache }
 
 // DefaultCacheSize is the line cache of one recording: the lines of a few
@@ -23,12 +23,6 @@ func NewAgentLines(n int) Lines {
 	return agentLines{linecache.New(n)}
 }
 
-func (agentLines) Segment(img *image.RGBA, r image.Rectangle) []image.Rectangle {
-	return change.Lines(img, r)
-}
-
 func (agentLines) Grow(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	return change.Grow(img, r)
 }
-
-func (agentLines) Key(img *image.RGBA, r image.Rectangle) uint64 { return linecache.Key(img, r) }

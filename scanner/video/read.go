@@ -10,6 +10,7 @@ import (
 
 	"github.com/demoguard/demoguard/rules"
 	"github.com/demoguard/demoguard/scanner/internal/geom"
+	"github.com/demoguard/demoguard/scanner/internal/lineread"
 	"github.com/demoguard/demoguard/scanner/internal/onscreen"
 )
 
@@ -24,14 +25,12 @@ type Matcher interface {
 }
 
 // Lines is the live agent's text-line machinery that reading a recording
-// shares with watching a screen: cutting a changed region into text pieces,
-// growing a change to whole lines, and the pixel-keyed line cache. Verdicts
-// are tied to the pixels of a line, so the same pixels get the same answer
-// in scan, watch and a recording.
+// shares with watching a screen: growing a change to whole lines and the
+// pixel-keyed line cache (regions are cut into pieces by lineread, as in
+// the agent). Verdicts are tied to the pixels of a line, so the same pixels
+// get the same answer in scan, watch and a recording.
 type Lines interface {
-	Segment(img *image.RGBA, r image.Rectangle) []image.Rectangle
 	Grow(img *image.RGBA, r image.Rectangle) image.Rectangle
-	Key(img *image.RGBA, r image.Rectangle) uint64
 	Get(key uint64, origin image.Point) ([]rules.Line, bool)
 	Put(key uint64, origin image.Point, lines []rules.Line)
 }
@@ -344,97 +343,20 @@ func (r *reader) scrolls(cur *image.RGBA, regions []image.Rectangle) []image.Rec
 	return geom.Merge(out, 0)
 }
 
-// job is a run of consecutive pieces the cache did not know, read as one
-// rectangle with a margin (Tesseract reads a line better with its
-// surroundings than as a tight crop).
-type job struct {
-	rect   image.Rectangle
-	pieces []piece
-}
-
-type piece struct {
-	rect image.Rectangle
-	key  uint64
-}
-
-const ocrMargin = 8
-
+// read reads the changed regions as the live agent reads them
+// (lineread.Read: the same pieces, runs, margins, batches and cache), so a
+// recording's frame gets the verdict the same screen gets in watch and scan.
 func (r *reader) read(ctx context.Context, img *image.RGBA, regions []image.Rectangle) error {
-	var jobs []job
-	for _, rg := range regions {
-		r.block++
-		var run []piece
-		flush := func() {
-			if len(run) == 0 {
-				return
-			}
-			var u image.Rectangle
-			for _, p := range run {
-				u = u.Union(p.rect)
-			}
-			jobs = append(jobs, job{rect: u.Inset(-ocrMargin).Intersect(img.Rect), pieces: run})
-			run = nil
-		}
-		for _, p := range r.cfg.Lines.Segment(img, rg) {
-			r.res.Pieces++
-			key := r.cfg.Lines.Key(img, p)
-			if ls, ok := r.cfg.Lines.Get(key, p.Min); ok {
-				r.res.CacheHits++
-				r.lines = append(r.lines, onscreen.InBlock(ls, r.block)...)
-				flush()
-				continue
-			}
-			run = append(run, piece{rect: p, key: key})
-		}
-		flush()
-	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	rects := make([]image.Rectangle, len(jobs))
-	for i, j := range jobs {
-		rects[i] = j.rect
-	}
-	r.res.OCRCalls++
-	lines, err := r.cfg.Recognizer.RecognizeRegions(ctx, img, rects)
+	var st lineread.Stats
+	lines, err := lineread.Read(ctx, r.cfg.Recognizer, img, regions, r.cfg.Lines, &r.block, &st)
+	r.res.Pieces += st.Pieces
+	r.res.CacheHits += st.CacheHits
+	r.res.OCRCalls += st.OCRCalls
 	if err != nil {
 		return err
 	}
-	per := make([][]rules.Line, len(jobs))
-	for _, l := range lines {
-		best, bestArea := -1, 0
-		lr := geom.Rect(l.Box)
-		for i, rc := range rects {
-			if a := geom.Area(lr.Intersect(rc)); a > bestArea {
-				best, bestArea = i, a
-			}
-		}
-		if best >= 0 {
-			per[best] = append(per[best], l)
-		}
-	}
-	for i, j := range jobs {
-		r.cachePieces(j, per[i])
-		r.block++
-		r.lines = append(r.lines, onscreen.InBlock(per[i], r.block)...)
-	}
+	r.lines = append(r.lines, lines...)
 	return nil
-}
-
-// cachePieces stores a job's lines under its pieces' keys (as the live
-// agent does): nothing when a line spans pieces.
-func (r *reader) cachePieces(j job, lines []rules.Line) {
-	rects := make([]image.Rectangle, len(j.pieces))
-	for i, p := range j.pieces {
-		rects[i] = p.rect
-	}
-	per, ok := onscreen.ByPiece(rects, lines)
-	if !ok {
-		return
-	}
-	for i, p := range j.pieces {
-		r.cfg.Lines.Put(p.key, p.rect.Min, per[i])
-	}
 }
 
 // track continues, opens and closes exposures with the findings of a frame
