@@ -25,9 +25,9 @@ import (
 
 // verdictScreens are the screens both paths read: corpus screens of four
 // styles (the spreadsheet and the admin console are where whole-image scan
-// and watch disagreed, on 3 findings), and the real LibreOffice
-// renderings where scan once dropped "Relecloud" under the floor that watch
-// alerted on. A handful: about 15 s of OCR, a minute under -race.
+// and watch disagreed), and the real LibreOffice renderings where scan once
+// dropped "Relecloud" under the floor that watch alerted on. A handful:
+// about 15 s of OCR, a minute under -race.
 var verdictScreens = []string{
 	"corpus/10-spreadsheet-1440x900",
 	"corpus/23-admin-console-1366x768",

@@ -201,9 +201,12 @@ type Stats struct {
 	Runs, OCRCalls    int // runs read; RecognizeRegions calls
 }
 
-// Read reads regions of img as the live agent reads them when they change
-// on screen: Plan per region, the runs in Batches, one RecognizeRegions
-// call per batch, Split, and the lines stored in cache (nil: no cache).
+// Read reads regions of img as the live agent reads a large change (a
+// screen seen for the first time: its bulk lane): Plan per region, the
+// runs in Batches (likeliest first), one RecognizeRegions call per batch,
+// Split, and the lines stored in cache (nil: no cache). The agent reads a
+// small change in its urgent lane, oldest first and in smaller batches; a
+// recording's small changes are read here in the large-change order.
 // Each region is one layout block, as in the agent (for `near` rules
 // `within = "block"`): blocks are numbered from *block+1, and *block is
 // left at the last one used. st (may be nil) is added to. img's origin

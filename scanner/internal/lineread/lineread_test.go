@@ -206,3 +206,35 @@ func TestReadUsesAndFillsCache(t *testing.T) {
 		t.Error("OCR error not returned")
 	}
 }
+
+func TestBatchesLikeliestFirst(t *testing.T) {
+	// Prose (x-height glyphs) above a line of figures (cap-height glyphs):
+	// a big read takes the figures first, as the agent's bulk lane does.
+	img := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
+	ink := func(r image.Rectangle) {
+		draw.Draw(img, r, image.NewUniform(color.Black), image.Point{}, draw.Src)
+	}
+	for x := 20; x < 200; x += 9 {
+		ink(image.Rect(x, 26, x+5, 32)) // prose: the lower part of the body only
+		if x%27 == 2 {
+			ink(image.Rect(x, 20, x+2, 32)) // an ascender now and then
+		}
+		ink(image.Rect(x, 120, x+2, 132)) // figures: every glyph reaches the cap height
+		ink(image.Rect(x+2, 126, x+5, 132))
+	}
+	// One run per line, each too big to share a batch with the other.
+	var runs []Job
+	for _, j := range Plan(img, img.Rect, nil) {
+		for _, p := range j.Pieces {
+			runs = append(runs, Job{Rect: image.Rect(0, p.Rect.Min.Y, 400, p.Rect.Min.Y+60), Pieces: []Piece{p}})
+		}
+	}
+	if len(runs) != 2 {
+		t.Fatalf("%d lines; want 2", len(runs))
+	}
+	bs := Batches(img, runs)
+	if len(bs) != 2 || bs[0][0].Rect.Min.Y < 100 {
+		t.Fatalf("batches %v; want the figures' line (y≈120) first", bs)
+	}
+}
