@@ -630,7 +630,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			if ok {
 				a.stats.CacheHits++
-				ds.lines = append(ds.lines, onscreen.InBlock(lines, ds.block)...)
+				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
 			}
 			return ok
 		}) {
