@@ -244,9 +244,11 @@ func fencedBackgrounds(p []uint8, w, h int, lab, bgsrc []int32, flooded, line []
 		}
 		ref := int(first[best])
 		keep := int(bins[best])*3 >= len(region)
+		// The rest of the region (its text) stays marked until all regions
+		// are done: it must not become a region of its own, whose most
+		// common colour would be the text's.
 		for _, i := range region {
 			bins[key(i)] = 0
-			lab[i] = -1
 			if keep && cdist(p, int(i), ref) <= 2*flatTol {
 				lab[i], bgsrc[i], flooded[i] = ncomp, i, 1
 				queue = append(queue, i)
@@ -254,6 +256,11 @@ func fencedBackgrounds(p []uint8, w, h int, lab, bgsrc []int32, flooded, line []
 		}
 		if keep {
 			ncomp++
+		}
+	}
+	for i, l := range lab {
+		if l == visiting {
+			lab[i] = -1
 		}
 	}
 	return queue, ncomp

@@ -641,7 +641,11 @@ func (b *bgmap) inkOf(f *frame, scale int) *segmentation {
 				if scale == 2 {
 					sub = (y%2)*2 + x%2
 				}
-				if lm>>(4+sub)&1 != 0 || lm>>sub&1 != 0 && ink[i] >= inkThresh {
+				// "Light" by the raw distance too: where a line is the only
+				// ink of a background (empty cells) the contrast stretch
+				// makes it black.
+				light := ink[i] >= inkThresh || int(dist[i]) <= 255-inkThresh
+				if lm>>(4+sub)&1 != 0 || lm>>sub&1 != 0 && light {
 					ink[i] = 255
 				}
 			}

@@ -4,8 +4,12 @@
 # letters, thin grid lines, the A1 selection frame, customer names in column
 # A whose text nearly touches the cell borders), cropped to the top-left
 # corner of the sheet with the row numbers and column letters in it.
-#   calc-grid-rows.png  row numbers, column letters, 14 rows of 5 columns (A1 selected)
-# Needs: xvfb libreoffice-calc imagemagick (apt).
+#   calc-grid-rows.png    row numbers, column letters, 14 rows of 5 columns (A1
+#                         selected); small enough to be analysed at full resolution
+#   calc-grid-screen.png  the full width of the screen from the column letters
+#                         down (1920x540, over a megapixel: analysed at half
+#                         resolution, where 1 px lines on odd rows are not sampled)
+# Needs: xvfb libreoffice-calc imagemagick xdotool (apt).
 # Usage: make-calc-grid.sh [full-screenshot.png]  (optionally keeps the whole screen)
 set -euo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -57,8 +61,14 @@ pids+=($!)
 sleep 1
 DISPLAY=":$disp" soffice -env:UserInstallation="file://$tmp/prof" --calc --norestore sheet.ods >/dev/null 2>&1 &
 pids+=($!)
-sleep 25 # first start of a profile
+# First start of a profile: wait for the Calc window, then for it to paint.
+for _ in $(seq 180); do
+	DISPLAY=":$disp" xdotool search --name 'sheet.ods - LibreOffice Calc' >/dev/null 2>&1 && break
+	sleep 1
+done
+sleep 8
 DISPLAY=":$disp" import -window root shot.png
 if [ $# -ge 1 ]; then cp shot.png "$1"; fi
 convert shot.png -crop 600x256+0+145 +repage "$dir/calc-grid-rows.png"
-echo "wrote $dir/calc-grid-rows.png"
+convert shot.png -crop 1920x540+0+145 +repage "$dir/calc-grid-screen.png"
+echo "wrote $dir/calc-grid-rows.png $dir/calc-grid-screen.png"
