@@ -266,3 +266,57 @@ func TestSegmentGridCells(t *testing.T) {
 		})
 	}
 }
+
+// TestThinLines: what counts as a line. A grid line crossed by descenders
+// is one line; a row of crisp letters whose bottoms share a row and a colour
+// is not (gaps between every two letters); a frame's short side between
+// two lines is a vertical line (its pixels are never text); a solid bar is
+// too thick.
+func TestThinLines(t *testing.T) {
+	const w, h = 300, 60
+	type rect struct {
+		r image.Rectangle
+		c color.RGBA
+	}
+	grey := color.RGBA{0xc0, 0xc0, 0xc0, 255}
+	black := color.RGBA{0, 0, 0, 255}
+	navy := color.RGBA{0, 0, 0x80, 255}
+	var letters []rect
+	for x := 10; x < 290; x += 7 { // 4 px glyph bottoms, 3 px gaps, one row
+		letters = append(letters, rect{image.Rect(x, 30, x+4, 31), black})
+	}
+	tests := []struct {
+		name  string
+		draw  []rect
+		probe image.Point
+		want  uint8 // lineBarrier, lineV or 0
+	}{
+		{"grid line", []rect{{image.Rect(0, 20, w, 21), grey}}, image.Pt(150, 20), lineBarrier},
+		{"grid line crossed by descenders", []rect{{image.Rect(0, 20, w, 21), grey}, {image.Rect(100, 15, 102, 25), black}, {image.Rect(140, 15, 143, 25), black}}, image.Pt(120, 20), lineBarrier},
+		{"where the descender crosses, still a barrier", []rect{{image.Rect(0, 20, w, 21), grey}, {image.Rect(100, 15, 102, 25), black}}, image.Pt(101, 20), lineBarrier},
+		{"bottoms of crisp letters", letters, image.Pt(12, 30), 0},
+		{"solid bar", []rect{{image.Rect(0, 20, w, 28), grey}}, image.Pt(150, 22), 0},
+		{"frame side between two lines", []rect{{image.Rect(20, 10, 280, 13), navy}, {image.Rect(20, 30, 280, 33), navy}, {image.Rect(20, 10, 23, 33), navy}}, image.Pt(21, 20), lineV | lineBarrier},
+		{"short stroke touching one line", []rect{{image.Rect(20, 10, 280, 11), black}, {image.Rect(60, 11, 62, 25), black}}, image.Pt(61, 18), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, w, h))
+			for i := range img.Pix {
+				img.Pix[i] = 255
+			}
+			for _, d := range tc.draw {
+				for y := d.r.Min.Y; y < d.r.Max.Y; y++ {
+					for x := d.r.Min.X; x < d.r.Max.X; x++ {
+						img.SetRGBA(x, y, d.c)
+					}
+				}
+			}
+			f := newFrame(img, img.Bounds())
+			m := thinLines(f.pix, w, h, edgeFlags(f.pix, w, h), lineLen(8), lineGap(8))
+			if got := m[tc.probe.Y*w+tc.probe.X]; got != tc.want {
+				t.Errorf("mask at %v = %#x, want %#x", tc.probe, got, tc.want)
+			}
+		})
+	}
+}
