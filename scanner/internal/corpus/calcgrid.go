@@ -178,9 +178,11 @@ func renderDesktopSheet(c *canvas, p *planter, v int) {
 				Box: toBox(b), FontPx: f.px, Style: c.style})
 		}
 	}
-	// The selected cell's frame, drawn over the grid around A<sel>.
+	// The selected cell's frame, drawn over the cell's own grid lines
+	// (inside the header borders, as both applications draw it) around
+	// A<sel>.
 	fw := max(1, c.p(th.selFrameW))
-	c.border(image.Rect(xs[0]-1, selY-1, xs[1]-1+fw-1, selY+rowH-1+fw-1), fw, th.selFrame)
+	c.border(image.Rect(xs[0], selY, xs[1]-1+fw-1, selY+rowH-1+fw-1), fw, th.selFrame)
 	c.fill(image.Rect(xs[1]-1-fw, selY+rowH-2, xs[1]-1+fw+1, selY+rowH+fw+1), th.selFrame) // fill handle
 
 	c.fill(image.Rect(0, H-c.p(30), W, H), hex(0xEFEFEF))
