@@ -12,18 +12,27 @@ package ocr
 //
 // A line is structure, not background: a run of one colour at most
 // lineThick pixels thick (bounded by edges on both sides) and at least
-// lineLen long. Lines are therefore
-//   - never flooded as background (a background stops where a line starts),
+// lineLen long, or a frame's side between two such lines. Lines are
+//   - never flooded as background (a background stops where a line starts);
 //   - barriers when non-background pixels are given to their nearest
 //     background: text is measured against the background of its own cell,
-//     not the one on the far side of the grid line it touches.
+//     not the one beyond the grid line it touches. A cell that lines fence
+//     off from every background (filled with text, it has no flat square)
+//     gets its own: its most common colour (fencedBackgrounds);
+//   - not text: light line pixels and vertical lines are blanked in the ink
+//     image (Tesseract reads them as "|", "[" or "I" glued to a word).
 // Text strokes are thin too but short; lineLen is many glyph strokes long.
-// Cost: two passes over the edge flags the analysis computes anyway.
+// Cost: a few passes over edge flags (those the analysis computes anyway,
+// or measured once more at full resolution for a screen analysed at half),
+// and one byte a pixel for the mask.
 
-const lineThick = 3 // thickest line (px at the analysed resolution)
+// lineThick is the thickest line, in pixels: 3 on ordinary screens (a
+// selected cell's frame), 6 on HiDPI ones, which draw everything twice as
+// thick.
+func lineThick(S int) int { return max(3, S*3/7) }
 
-// lineLen is the shortest run that counts as a line, in analysed pixels: 12
-// squares (96 px on a 1080p screen) is longer than any stroke of a glyph up
+// lineLen is the shortest run that counts as a line: 12 background squares
+// (96 px on a 1080p screen, found at full resolution) is longer than any stroke of a glyph up
 // to ~70 px tall and shorter than a grid column, a row's width or a card
 // border.
 func lineLen(S int) int { return 12 * S }
@@ -58,34 +67,44 @@ func packHalf(m []uint8, w, h int) []uint8 {
 	return out
 }
 
-// thinLines returns the line mask (lineBarrier, lineStructure) of frame
-// pixels p, given edge flags as analyse computes them (bit 1: differs from
-// the right neighbour, bit 2: from the one below).
+// thinLines returns the line mask (lineBarrier, lineV) of frame pixels p,
+// given edge flags as analyse computes them (bit 1: differs from the right
+// neighbour, bit 2: from the one below) or nil.
 //
 // A line may be interrupted by up to maxGap pixels (a descender or another
 // line crossing it) where it goes on in the same colour, but gaps must stay
 // rare: the bottoms of a row of crisp letters are thin and of one colour
 // too, with a gap between every two letters. The side of a frame (a
 // selected cell) is short, but runs from one line to another: it is a line.
-func thinLines(p []uint8, w, h int, edge []uint8, minLen, maxGap int) []uint8 {
+func thinLines(p []uint8, w, h int, edge []uint8, S int) []uint8 {
+	minLen, maxGap, thick := lineLen(S), lineGap(S), lineThick(S)
 	const (
-		vcand   = 1 // in a flat run of at most lineThick along the row (a vertical line's width)
+		vcand   = 1 // in a flat run of at most thick along the row (a vertical line's width)
 		hcand   = 2 // the same along the column (a horizontal line's height)
 		hline   = 4 // horizontal line found
 		barr    = 8
 		structV = 32
 	)
+	// Edge flags as analyse computes them, or (edge == nil: a screen whose
+	// analysis runs at half resolution) measured here, so that finding
+	// lines at full resolution costs one byte a pixel, not two.
+	edgeRight := func(i int) bool { return cdist(p, i, i+1) > flatTol }
+	edgeDown := func(i int) bool { return cdist(p, i, i+w) > flatTol }
+	if edge != nil {
+		edgeRight = func(i int) bool { return edge[i]&1 != 0 }
+		edgeDown = func(i int) bool { return edge[i]&2 != 0 }
+	}
 	m := make([]uint8, w*h)
-	// Flat runs along each column no longer than lineThick and bounded by
+	// Flat runs along each column no longer than thick and bounded by
 	// edges above and below: a cross-section of a horizontal line.
 	for x := 0; x < w; x++ {
 		start := 0
 		for y := 0; y < h; y++ {
 			i := y*w + x
-			if y+1 < h && edge[i]&2 == 0 {
+			if y+1 < h && !edgeDown(i) {
 				continue // the run goes on
 			}
-			if y-start+1 <= lineThick && start > 0 && y+1 < h {
+			if y-start+1 <= thick && start > 0 && y+1 < h {
 				for yy := start; yy <= y; yy++ {
 					m[yy*w+x] |= hcand
 				}
@@ -98,10 +117,10 @@ func thinLines(p []uint8, w, h int, edge []uint8, minLen, maxGap int) []uint8 {
 		start := 0
 		row := y * w
 		for x := 0; x < w; x++ {
-			if x+1 < w && edge[row+x]&1 == 0 {
+			if x+1 < w && !edgeRight(row+x) {
 				continue
 			}
-			if x-start+1 <= lineThick && start > 0 && x+1 < w {
+			if x-start+1 <= thick && start > 0 && x+1 < w {
 				for xx := start; xx <= x; xx++ {
 					m[row+xx] |= vcand
 				}
@@ -135,11 +154,11 @@ func thinLines(p []uint8, w, h int, edge []uint8, minLen, maxGap int) []uint8 {
 		}
 	}
 	// mark records a line of length positions starting at i0 (position pos
-	// of total along its axis): barrier over its length and lineThick
+	// of total along its axis): barrier over its length and thick
 	// beyond both ends (where lines of different colours meet, a corner
 	// must not leave a hole), structure where it is a thin cross-section.
 	mark := func(i0, d, pos, length, total int, c, extra, st uint8) {
-		for k := max(-lineThick, -pos); k < min(length+lineThick, total-pos); k++ {
+		for k := max(-thick, -pos); k < min(length+thick, total-pos); k++ {
 			i := i0 + k*d
 			m[i] |= barr | extra
 			if k >= 0 && k < length && m[i]&c != 0 {

@@ -313,7 +313,7 @@ func TestThinLines(t *testing.T) {
 				}
 			}
 			f := newFrame(img, img.Bounds())
-			m := thinLines(f.pix, w, h, edgeFlags(f.pix, w, h), lineLen(8), lineGap(8))
+			m := thinLines(f.pix, w, h, edgeFlags(f.pix, w, h), 8)
 			if got := m[tc.probe.Y*w+tc.probe.X]; got != tc.want {
 				t.Errorf("mask at %v = %#x, want %#x", tc.probe, got, tc.want)
 			}

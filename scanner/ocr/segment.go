@@ -133,7 +133,7 @@ func segment(f *frame) *segmentation {
 	if f.w*f.h < halfResPixels || f.w < 16 || f.h < 16 {
 		return analyse(f, prm, nil).inkOf(f, 1)
 	}
-	lines := packHalf(thinLines(f.pix, f.w, f.h, edgeFlags(f.pix, f.w, f.h), lineLen(prm.square), lineGap(prm.square)), f.w, f.h)
+	lines := packHalf(thinLines(f.pix, f.w, f.h, nil, prm.square), f.w, f.h)
 	prm.square = max(3, prm.square/2)
 	prm.minCore /= 4
 	prm.gap = max(2, prm.gap/2)
@@ -184,7 +184,7 @@ func analyse(f *frame, prm segParams, line []uint8) *bgmap {
 	// grid.go. A frame analysed at half resolution brings its lines found
 	// at full resolution (a 1 px line on an odd row is not sampled).
 	if line == nil {
-		line = thinLines(p, w, h, edge, lineLen(S), lineGap(S))
+		line = thinLines(p, w, h, edge, S)
 	}
 	// Anchors: an S×S square whose top-left (S-1)² pixels have no edge, so
 	// all its S² pixels chain together. Found with run lengths, separably:
