@@ -161,7 +161,9 @@ func thinLines(p []uint8, w, h int, edge []uint8, S int) []uint8 {
 		for k := max(-thick, -pos); k < min(length+thick, total-pos); k++ {
 			i := i0 + k*d
 			m[i] |= barr | extra
-			if k >= 0 && k < length && m[i]&c != 0 {
+			// Structure only in the line's own colour: a glyph crossing
+			// it (a gap) stays text.
+			if k >= 0 && k < length && m[i]&c != 0 && cdist(p, i, i0) <= 2*flatTol {
 				m[i] |= st
 			}
 		}

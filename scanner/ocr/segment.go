@@ -629,7 +629,7 @@ func (b *bgmap) inkOf(f *frame, scale int) *segmentation {
 			c := b.lab[j]
 			v := int(dist[i]) * 255 / full[c]
 			ink[i] = uint8(255 - min(255, v))
-			if lm := b.line[j]; lm != 0 && ink[i] < 255 {
+			if lm := b.line[j]; lm != 0 && ink[i] < 255 && x < scale*b.w && y < scale*b.h {
 				// Lines are not text, but beside text Tesseract reads them
 				// as part of a glyph ("|APAC", "IEMEA" beside a selected
 				// cell's frame). Light pixels on, at the ends of and across
