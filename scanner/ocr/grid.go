@@ -1,5 +1,7 @@
 package ocr
 
+import "encoding/binary"
+
 // Grid lines. Spreadsheets (LibreOffice Calc, Gnumeric, Excel) draw their
 // cell grid in the colour of their header row and column (Calc: #C0C0C0 for
 // both), and the grid is one connected net of that colour. Without knowing
@@ -88,44 +90,43 @@ func thinLines(p []uint8, w, h int, edge []uint8, S int) []uint8 {
 	// Edge flags as analyse computes them, or (edge == nil: a screen whose
 	// analysis runs at half resolution) measured here, so that finding
 	// lines at full resolution costs one byte a pixel, not two.
-	edgeRight := func(i int) bool { return cdist(p, i, i+1) > flatTol }
-	edgeDown := func(i int) bool { return cdist(p, i, i+w) > flatTol }
-	if edge != nil {
-		edgeRight = func(i int) bool { return edge[i]&1 != 0 }
-		edgeDown = func(i int) bool { return edge[i]&2 != 0 }
-	}
 	m := make([]uint8, w*h)
-	// Flat runs along each column no longer than thick and bounded by
-	// edges above and below: a cross-section of a horizontal line.
-	for x := 0; x < w; x++ {
-		start := 0
-		for y := 0; y < h; y++ {
-			i := y*w + x
-			if y+1 < h && !edgeDown(i) {
-				continue // the run goes on
-			}
-			if y-start+1 <= thick && start > 0 && y+1 < h {
-				for yy := start; yy <= y; yy++ {
-					m[yy*w+x] |= hcand
-				}
-			}
-			start = y + 1
-		}
-	}
-	// The same along each row: a cross-section of a vertical line.
+	// Cross-sections, row by row (the whole pass walks memory in order):
+	// a flat run along the column no longer than thick and bounded by edges
+	// above and below is a cross-section of a horizontal line (runStart
+	// keeps each column's run); along the row, of a vertical line.
+	runStart := make([]int32, w)
 	for y := 0; y < h; y++ {
-		start := 0
 		row := y * w
+		start := 0
 		for x := 0; x < w; x++ {
-			if x+1 < w && !edgeRight(row+x) {
-				continue
+			i := row + x
+			var right, down bool
+			if edge != nil {
+				right, down = edge[i]&1 != 0, edge[i]&2 != 0
+			} else {
+				// Most pixels equal their neighbours: one 32-bit compare
+				// (alpha ignored) before the per-channel distance.
+				c := binary.LittleEndian.Uint32(p[4*i:]) & 0xffffff
+				right = x+1 < w && binary.LittleEndian.Uint32(p[4*i+4:])&0xffffff != c && cdist(p, i, i+1) > flatTol
+				down = y+1 < h && binary.LittleEndian.Uint32(p[4*(i+w):])&0xffffff != c && cdist(p, i, i+w) > flatTol
 			}
-			if x-start+1 <= thick && start > 0 && x+1 < w {
-				for xx := start; xx <= x; xx++ {
-					m[row+xx] |= vcand
+			if y+1 == h || down {
+				if s := int(runStart[x]); y-s+1 <= thick && s > 0 && y+1 < h {
+					for yy := s; yy <= y; yy++ {
+						m[yy*w+x] |= hcand
+					}
 				}
+				runStart[x] = int32(y + 1)
 			}
-			start = x + 1
+			if x+1 == w || right {
+				if x-start+1 <= thick && start > 0 && x+1 < w {
+					for xx := start; xx <= x; xx++ {
+						m[row+xx] |= vcand
+					}
+				}
+				start = x + 1
+			}
 		}
 	}
 	// chain follows candidates (bit c) from index i0 in steps of d, n
@@ -185,20 +186,53 @@ func thinLines(p []uint8, w, h int, edge []uint8, S int) []uint8 {
 		}
 	}
 	// Vertical lines, and frame sides: runs without gaps from one
-	// horizontal line to another.
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; {
-			i := y*w + x
-			if m[i]&vcand == 0 {
-				y++
-				continue
+	// horizontal line to another. Followed row by row, every column's chain
+	// at once (chain's rule, without walking memory by columns): a candidate
+	// in the chain's colour extends it, across at most maxGap pixels that
+	// are no candidates (what crosses a vertical line runs across it).
+	type vchain struct{ y0, last, gaps int32 }
+	chains := make([]vchain, w)
+	for x := range chains {
+		chains[x].y0 = -1
+	}
+	finish := func(x int, c vchain) {
+		y0, l, g := int(c.y0), int(c.last-c.y0)+1, int(c.gaps)
+		i := y0*w + x
+		side := g == 0 && y0 > 0 && y0+l < h && m[i-w]&hline != 0 && m[i+l*w]&hline != 0
+		if accept(l, g) || side {
+			mark(i, w, y0, l, h, vcand, 0, structV)
+		}
+	}
+	for y := 0; y < h; y++ {
+		row := y * w
+		for x := 0; x < w; x++ {
+			i := row + x
+			c := &chains[x]
+			if c.y0 >= 0 {
+				last := int(c.last)*w + x
+				if m[i]&vcand != 0 && cdist(p, last, i) <= flatTol {
+					c.gaps += int32(y) - c.last - 1
+					c.last = int32(y)
+					continue
+				}
+				// Another pixel: perhaps a glyph crossing, and the line
+				// goes on. But a run of another colour (a vertical line's
+				// next segment: a header's border beside a highlighted
+				// row) starts a chain of its own at once, as in chain.
+				if m[i]&vcand == 0 && y-int(c.last) <= maxGap {
+					continue
+				}
+				finish(x, *c)
+				c.y0 = -1
 			}
-			l, g := chain(i, w, h-y, vcand)
-			side := g == 0 && y > 0 && y+l < h && m[i-w]&hline != 0 && m[i+l*w]&hline != 0
-			if accept(l, g) || side {
-				mark(i, w, y, l, h, vcand, 0, structV)
+			if m[i]&vcand != 0 {
+				*c = vchain{int32(y), int32(y), 0}
 			}
-			y += l
+		}
+	}
+	for x, c := range chains {
+		if c.y0 >= 0 {
+			finish(x, c)
 		}
 	}
 	for i, v := range m {
