@@ -85,3 +85,28 @@ func benchCLI(b *testing.B, s *scene) {
 		}
 	}
 }
+
+// BenchmarkSegment: background analysis alone (what every changed region
+// and every scanned page pays before OCR) on a dense 1080p spreadsheet and
+// on a real 600×256 Calc crop (analysed at full resolution).
+func BenchmarkSegment(b *testing.B) {
+	for _, tc := range []struct{ name, file string }{
+		{"dense1080p", filepath.Join("..", "..", "testdata", "corpus", "18-spreadsheet-1920x1080.png")},
+		{"calc-crop", filepath.Join("..", "..", "testdata", "realapps", "calc-grid-rows.png")},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			data, err := os.ReadFile(tc.file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := newFrame(img, img.Bounds())
+			for b.Loop() {
+				segment(f)
+			}
+		})
+	}
+}

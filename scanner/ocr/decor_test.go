@@ -20,6 +20,9 @@ func TestSpellCheckUnderlinesRealRendering(t *testing.T) {
 	}{
 		{"calc-spellcheck-rows.png", []string{"Relecloud", "Fabrikam", "Residences", "Northwind", "Traders", "APAC", "EMEA", "Priya"}},
 		{"writer-spellcheck-lines.png", []string{"Relecloud", "Contoso", "Pharmaceuticals", "Wingtip", "Fabrikam", "Tailspin", "Northwind", "$2.4"}},
+		// A contenteditable element with spellcheck="true" in Chromium
+		// (make-chromium-spellcheck.sh): a dotted red wave.
+		{"chromium-spellcheck-lines.png", []string{"Relecloud", "Contoso", "Pharmaceuticals", "Wingtip", "Fabrikam", "Tailspin", "Northwind", "Traders", "$2.4"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -175,6 +175,28 @@ func eraseRules(g *gray, glyph int) {
 			}
 		}
 	}
+	// A vertical run from one horizontal rule to another is the side of a
+	// frame (a spreadsheet's selected cell, a table cell border) even when
+	// shorter than a rule: left standing it reads as "[" or "|" glued to the
+	// cell's text.
+	var hrule []bool
+	if len(erase) > 0 {
+		hrule = make([]bool, w*h)
+		for _, e := range erase {
+			for x := e[0]; x < e[2]; x++ {
+				hrule[e[1]*w+x] = true
+			}
+		}
+	}
+	// ruleIn: a horizontal rule crosses column x in rows [y0, y1).
+	ruleIn := func(x, y0, y1 int) bool {
+		for y := max(0, y0); y < min(h, y1); y++ {
+			if hrule[y*w+x] {
+				return true
+			}
+		}
+		return false
+	}
 	// Vertical runs.
 	for x := 0; x < w; x++ {
 		y := 0
@@ -187,7 +209,10 @@ func eraseRules(g *gray, glyph int) {
 			for y < h && inkAt(x, y) {
 				y++
 			}
-			if y-y0 >= minLen {
+			// The run includes the rules it joins (a frame's corners are
+			// ink); a glyph merely near a rule does not.
+			side := hrule != nil && y-y0 >= 6 && ruleIn(x, y0, y0+thick) && ruleIn(x, y-thick, y)
+			if y-y0 >= minLen || side {
 				left, right := 0, 0
 				for yy := y0; yy < y; yy++ {
 					if inkAt(x-thick-1, yy) {
@@ -197,7 +222,9 @@ func eraseRules(g *gray, glyph int) {
 						right++
 					}
 				}
-				if left*2 < y-y0 && right*2 < y-y0 {
+				// A frame's side bounds text on one side: it only must not
+				// be part of a solid block.
+				if left*2 < y-y0 && right*2 < y-y0 || side && (left < y-y0 || right < y-y0) {
 					erase = append(erase, [4]int{x, y0, x + 1, y})
 				}
 			}

@@ -131,12 +131,13 @@ const halfResPixels = 1_000_000
 func segment(f *frame) *segmentation {
 	prm := paramsFor(f.w, f.h)
 	if f.w*f.h < halfResPixels || f.w < 16 || f.h < 16 {
-		return analyse(f, prm).inkOf(f, 1)
+		return analyse(f, prm, nil).inkOf(f, 1)
 	}
+	lines := packHalf(thinLines(f.pix, f.w, f.h, nil, prm.square), f.w, f.h)
 	prm.square = max(3, prm.square/2)
 	prm.minCore /= 4
 	prm.gap = max(2, prm.gap/2)
-	return analyse(f.half(), prm).inkOf(f, 2)
+	return analyse(f.half(), prm, lines).inkOf(f, 2)
 }
 
 // half samples every other pixel: sampling (not averaging) keeps flat areas
@@ -164,9 +165,10 @@ type bgmap struct {
 	ncomp   int32
 	unitOf  []int32
 	nunits  int32
+	line    []uint8 // grid lines, frames, borders: see thinLines and packHalf
 }
 
-func analyse(f *frame, prm segParams) *bgmap {
+func analyse(f *frame, prm segParams, line []uint8) *bgmap {
 	w, h := f.w, f.h
 	n := w * h
 	S := prm.square
@@ -177,20 +179,12 @@ func analyse(f *frame, prm segParams) *bgmap {
 
 	// 1. Edge flags (bit 1: differs from right neighbour, bit 2: from the one
 	// below), computed once and reused by every later step.
-	edge := make([]uint8, n)
-	for y := 0; y < h; y++ {
-		row := y * w
-		for x := 0; x < w; x++ {
-			i := row + x
-			var e uint8
-			if x+1 < w && cdist(p, i, i+1) > flatTol {
-				e |= 1
-			}
-			if y+1 < h && cdist(p, i, i+w) > flatTol {
-				e |= 2
-			}
-			edge[i] = e
-		}
+	edge := edgeFlags(p, w, h)
+	// Lines (grid, frames, borders) are structure, never background: see
+	// grid.go. A frame analysed at half resolution brings its lines found
+	// at full resolution (a 1 px line on an odd row is not sampled).
+	if line == nil {
+		line = thinLines(p, w, h, edge, S)
 	}
 	// Anchors: an S×S square whose top-left (S-1)² pixels have no edge, so
 	// all its S² pixels chain together. Found with run lengths, separably:
@@ -342,45 +336,53 @@ func analyse(f *frame, prm segParams) *bgmap {
 		y := i / w
 		x := i - y*w
 		c := lab[i]
-		if x > 0 && lab[i-1] < 0 && edge[i-1]&1 == 0 {
+		if x > 0 && lab[i-1] < 0 && edge[i-1]&1 == 0 && line[i-1]&lineAny == 0 {
 			lab[i-1], flooded[i-1], bgsrc[i-1] = c, 1, int32(i-1)
 			queue = append(queue, int32(i-1))
 		}
-		if x+1 < w && lab[i+1] < 0 && edge[i]&1 == 0 {
+		if x+1 < w && lab[i+1] < 0 && edge[i]&1 == 0 && line[i+1]&lineAny == 0 {
 			lab[i+1], flooded[i+1], bgsrc[i+1] = c, 1, int32(i+1)
 			queue = append(queue, int32(i+1))
 		}
-		if y > 0 && lab[i-w] < 0 && edge[i-w]&2 == 0 {
+		if y > 0 && lab[i-w] < 0 && edge[i-w]&2 == 0 && line[i-w]&lineAny == 0 {
 			lab[i-w], flooded[i-w], bgsrc[i-w] = c, 1, int32(i-w)
 			queue = append(queue, int32(i-w))
 		}
-		if y+1 < h && lab[i+w] < 0 && edge[i]&2 == 0 {
+		if y+1 < h && lab[i+w] < 0 && edge[i]&2 == 0 && line[i+w]&lineAny == 0 {
 			lab[i+w], flooded[i+w], bgsrc[i+w] = c, 1, int32(i+w)
 			queue = append(queue, int32(i+w))
 		}
 	}
 	// 4. Everything else goes to the nearest background (multi-source BFS:
-	// the queue already holds every background pixel in order).
-	for qi := 0; qi < len(queue); qi++ {
-		i := int(queue[qi])
-		y := i / w
-		x := i - y*w
-		c, b := lab[i], bgsrc[i]
-		if x > 0 && lab[i-1] < 0 {
-			lab[i-1], bgsrc[i-1] = c, b
-			queue = append(queue, int32(i-1))
+	// the queue already holds every background pixel in order). A line
+	// takes a label but passes none on: text is measured against its own
+	// cell, not the background beyond the grid line it touches. A region
+	// that lines fence off from every background (a spreadsheet cell filled
+	// with text has no S×S flat square) gets a background of its own, its
+	// most common colour; anything still unreached is reached in a last
+	// round that crosses lines.
+	for round := 0; round < 3; round++ {
+		if round == 1 {
+			queue = queue[:0]
+			queue, ncomp = fencedBackgrounds(p, w, h, lab, bgsrc, flooded, line, ncomp, queue)
 		}
-		if x+1 < w && lab[i+1] < 0 {
-			lab[i+1], bgsrc[i+1] = c, b
-			queue = append(queue, int32(i+1))
+		if round == 2 {
+			// Restart from every labelled pixel next to an unlabelled one.
+			queue = queue[:0]
+			for i := 0; i < n; i++ {
+				if lab[i] < 0 {
+					continue
+				}
+				y := i / w
+				x := i - y*w
+				if (x > 0 && lab[i-1] < 0) || (x+1 < w && lab[i+1] < 0) || (y > 0 && lab[i-w] < 0) || (y+1 < h && lab[i+w] < 0) {
+					queue = append(queue, int32(i))
+				}
+			}
 		}
-		if y > 0 && lab[i-w] < 0 {
-			lab[i-w], bgsrc[i-w] = c, b
-			queue = append(queue, int32(i-w))
-		}
-		if y+1 < h && lab[i+w] < 0 {
-			lab[i+w], bgsrc[i+w] = c, b
-			queue = append(queue, int32(i+w))
+		queue = bfsNearest(queue, lab, bgsrc, line, w, h, round == 2)
+		if len(queue) == n {
+			break // everything labelled
 		}
 	}
 	queue = nil
@@ -499,7 +501,60 @@ func analyse(f *frame, prm segParams) *bgmap {
 		}
 		unitOf[c] = unitOf[r]
 	}
-	return &bgmap{w: w, h: h, pix: p, lab: lab, bgsrc: bgsrc, flooded: flooded, ncomp: ncomp, unitOf: unitOf, nunits: nunits}
+	return &bgmap{w: w, h: h, pix: p, lab: lab, bgsrc: bgsrc, flooded: flooded, ncomp: ncomp, unitOf: unitOf, nunits: nunits, line: line}
+}
+
+// edgeFlags: bit 1 where a pixel differs from its right neighbour by more
+// than flatTol, bit 2 where it differs from the one below.
+func edgeFlags(p []uint8, w, h int) []uint8 {
+	edge := make([]uint8, w*h)
+	for y := 0; y < h; y++ {
+		row := y * w
+		for x := 0; x < w; x++ {
+			i := row + x
+			var e uint8
+			if x+1 < w && cdist(p, i, i+1) > flatTol {
+				e |= 1
+			}
+			if y+1 < h && cdist(p, i, i+w) > flatTol {
+				e |= 2
+			}
+			edge[i] = e
+		}
+	}
+	return edge
+}
+
+// bfsNearest labels unlabelled pixels with the label and background source
+// of the nearest labelled pixel, breadth-first from queue. Line pixels are
+// labelled but only pass labels on when crossLines is set.
+func bfsNearest(queue []int32, lab, bgsrc []int32, line []uint8, w, h int, crossLines bool) []int32 {
+	for qi := 0; qi < len(queue); qi++ {
+		i := int(queue[qi])
+		if !crossLines && line[i]&lineAny != 0 {
+			continue
+		}
+		y := i / w
+		x := i - y*w
+		c, b := lab[i], bgsrc[i]
+		if x > 0 && lab[i-1] < 0 {
+			lab[i-1], bgsrc[i-1] = c, b
+			queue = append(queue, int32(i-1))
+		}
+		if x+1 < w && lab[i+1] < 0 {
+			lab[i+1], bgsrc[i+1] = c, b
+			queue = append(queue, int32(i+1))
+		}
+		if y > 0 && lab[i-w] < 0 {
+			lab[i-w], bgsrc[i-w] = c, b
+			queue = append(queue, int32(i-w))
+		}
+		if y+1 < h && lab[i+w] < 0 {
+			lab[i+w], bgsrc[i+w] = c, b
+			queue = append(queue, int32(i+w))
+		}
+	}
+	return queue
 }
 
 // inkOf measures every pixel of f (scale times the analysed resolution)
@@ -570,9 +625,30 @@ func (b *bgmap) inkOf(f *frame, scale int) *segmentation {
 		by := min(y/scale, b.h-1) * b.w
 		for x := 0; x < w; x++ {
 			i := y*w + x
-			c := b.lab[by+min(x/scale, b.w-1)]
+			j := by + min(x/scale, b.w-1)
+			c := b.lab[j]
 			v := int(dist[i]) * 255 / full[c]
 			ink[i] = uint8(255 - min(255, v))
+			if lm := b.line[j]; lm != 0 && ink[i] < 255 && x < scale*b.w && y < scale*b.h {
+				// Lines are not text, but beside text Tesseract reads them
+				// as part of a glyph ("|APAC", "IEMEA" beside a selected
+				// cell's frame). Light pixels on, at the ends of and across
+				// lines go, and the pixels of vertical lines. Dark
+				// horizontal lines are left to eraseRules, which knows the
+				// text height: a spell checker's wave touching a grid line
+				// must stay whole for eraseDecorations.
+				sub := 0 // which full-resolution pixel of a half-resolution one
+				if scale == 2 {
+					sub = (y%2)*2 + x%2
+				}
+				// "Light" by the raw distance too: where a line is the only
+				// ink of a background (empty cells) the contrast stretch
+				// makes it black.
+				light := ink[i] >= inkThresh || int(dist[i]) <= 255-inkThresh
+				if lm>>(4+sub)&1 != 0 || lm>>sub&1 != 0 && light {
+					ink[i] = 255
+				}
+			}
 		}
 	}
 	return &segmentation{w: w, h: h, ink: ink, unit: unit, nunits: int(b.nunits)}

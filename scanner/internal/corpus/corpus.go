@@ -100,6 +100,16 @@ var layouts = []layout{
 // perLayout screens of each layout: 8 layouts × 7 = 56 screens.
 const perLayout = 7
 
+// extraLayouts come after the first 56 screens, so that adding one leaves
+// those pixel for pixel as they were: desktop spreadsheets with row and
+// column headers (LibreOffice Calc on even variants, Gnumeric on odd).
+var extraLayouts = []struct {
+	layout
+	res []resolution
+}{
+	{layout{"spreadsheet-desktop", renderDesktopSheet}, []resolution{{1920, 1080, 1}, {1920, 1080, 1}, {1366, 768, 1}, {1600, 900, 1}, {2560, 1440, 2}, {1440, 900, 1}}},
+}
+
 // Generate renders the corpus for seed. The same seed always gives the same
 // screens, pixel for pixel on one platform.
 func Generate(seed int64) []Screen {
@@ -119,6 +129,20 @@ func Generate(seed int64) []Screen {
 			items := slices.Clone(c.items)
 			out = append(out, Screen{Name: name, Style: l.name, W: res.w, H: res.h, Scale: res.scale,
 				Items: items, Image: c.img, lines: c.lines, region: c.regions})
+			n++
+		}
+	}
+	for _, l := range extraLayouts {
+		for v, res := range l.res {
+			p.rng = newRNG(seed, int64(n))
+			c := newCanvas(res.w, res.h, res.scale, white)
+			l.render(c, p, v)
+			name := fmt.Sprintf("%02d-%s-%dx%d", n, l.name, res.w, res.h)
+			if res.scale != 1 {
+				name += fmt.Sprintf("@%gx", res.scale)
+			}
+			out = append(out, Screen{Name: name, Style: l.name, W: res.w, H: res.h, Scale: res.scale,
+				Items: slices.Clone(c.items), Image: c.img, lines: c.lines, region: c.regions})
 			n++
 		}
 	}
