@@ -756,9 +756,16 @@ func (a *Agent) observe(ds *dispState, at time.Time) {
 			a.cfg.Feed.Matched(boxes, image.Point{})
 		}
 	}
+	// Work pending over an incident holds it open (not read yet: not known
+	// to be gone) — except an area that keeps changing: it is always
+	// pending, and what it shows is known line by line (unchanged lines
+	// stay, changed ones go), so its incidents close when their text goes
+	// and a new notification there is a new incident.
 	var held []image.Rectangle
 	for j := range ds.pending {
-		held = append(held, j.rect)
+		if j.class != classHot {
+			held = append(held, j.rect)
+		}
 	}
 	for _, e := range a.tracker.Observe(ds.d.Index, ds.found, at, held) {
 		// first_seen/last_seen are frame times; time is when it was raised

@@ -276,6 +276,20 @@ func TestAgentNotificationOverPlayingVideo(t *testing.T) {
 		}
 	}
 	h.wantKinds(event.Alert) // still open: no clear while the card stays
+	// The card goes; the video plays on (its area always pending): the
+	// incident closes after the grace period, and the next card at the
+	// same place is a new alert, not swallowed by the old one.
+	for n := 20; n < 28; n++ {
+		noise(s, video, n)
+		h.cap.set(0, s)
+		h.step()
+	}
+	h.wantKinds(event.Alert, event.Clear)
+	frame(30)
+	b, l = h.take()
+	h.a.read(t.Context(), b, l)
+	h.a.out.Flush()
+	h.wantKinds(event.Alert, event.Clear, event.Alert)
 }
 
 // Where the X server says a notification was drawn over a playing video,

@@ -24,6 +24,7 @@ import (
 var (
 	switchTrials     = flag.Int("switch-trials", 3, "dense windows switched to (time to first alert and to a complete read)")
 	contentionTrials = flag.Int("contention-trials", 8, "notifications per contention case (scrolling terminal, playing video)")
+	contentionCases  = flag.String("contention-cases", "", "run only the contention cases whose name contains this")
 )
 
 // Issue 12's targets (README, Performance → demoguard watch).
