@@ -85,7 +85,7 @@ bench-video: build test-deps
 # Live agent: alert latency vs full-frame OCR, static CPU, soak (SOAK=30m).
 SOAK ?= 30m
 bench-watch: test-deps
-	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -static 60s -soak $(SOAK) -targets -out bench-watch.json
+	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -switch-trials 10 -contention-trials 20 -static 60s -soak $(SOAK) -targets -out bench-watch.json
 
 # The audience feed: no feed, feed to a file, feed to a window, side by
 # side on one screen with a scrolling terminal and notification cards.

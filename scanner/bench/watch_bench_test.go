@@ -247,6 +247,19 @@ func TestWatchPerformance(t *testing.T) {
 		res.P95OverFullFrame = res.AlertP95MS / res.FullFrameOCRMS
 	}
 
+	// CPU on a static screen: this process plus the OCR workers.
+	time.Sleep(time.Second)
+	stStatic := ag.Stats()
+	c0, w0, t0 := selfCPU(), workersCPU(eng), time.Now()
+	time.Sleep(*staticFor)
+	el := time.Since(t0)
+	cpu := selfCPU() - c0 + workersCPU(eng) - w0
+	if *verbose {
+		t.Logf("static screen: agent %v, workers %v over %v (%s)", selfCPU()-c0, workersCPU(eng)-w0, el, statsDelta(stStatic, ag.Stats()))
+	}
+	res.StaticSeconds = el.Seconds()
+	res.StaticCPUPercent = 100 * cpu.Seconds() / el.Seconds()
+
 	// A dense window switched to (issue 12.4).
 	if *switchTrials > 0 {
 		res.Switch = runSwitch(t, disp, ag, ref, events, 6*time.Second)
@@ -279,19 +292,6 @@ func TestWatchPerformance(t *testing.T) {
 		xtest.SetRootImage(disp, screen)
 		waitIdle(t, ag, 5*time.Minute)
 	}
-
-	// CPU on a static screen: this process plus the OCR workers.
-	time.Sleep(time.Second)
-	stStatic := ag.Stats()
-	c0, w0, t0 := selfCPU(), workersCPU(eng), time.Now()
-	time.Sleep(*staticFor)
-	el := time.Since(t0)
-	cpu := selfCPU() - c0 + workersCPU(eng) - w0
-	if *verbose {
-		t.Logf("static screen: agent %v, workers %v over %v (%s)", selfCPU()-c0, workersCPU(eng)-w0, el, statsDelta(stStatic, ag.Stats()))
-	}
-	res.StaticSeconds = el.Seconds()
-	res.StaticCPUPercent = 100 * cpu.Seconds() / el.Seconds()
 
 	// Soak: the screen changes every soakChange (notifications come and go,
 	// the slide behind changes); RSS (agent + workers) and goroutines are
