@@ -116,34 +116,28 @@ func Generate(seed int64) []Screen {
 	p := newPlanter(seed)
 	var out []Screen
 	n := 0
+	// Each screen draws from its own random stream (its number), so a
+	// screen added at the end changes none before it.
+	render := func(l layout, res resolution, v int) Screen {
+		p.rng = newRNG(seed, int64(n))
+		c := newCanvas(res.w, res.h, res.scale, white)
+		l.render(c, p, v)
+		name := fmt.Sprintf("%02d-%s-%dx%d", n, l.name, res.w, res.h)
+		if res.scale != 1 {
+			name += fmt.Sprintf("@%gx", res.scale)
+		}
+		n++
+		return Screen{Name: name, Style: l.name, W: res.w, H: res.h, Scale: res.scale,
+			Items: slices.Clone(c.items), Image: c.img, lines: c.lines, region: c.regions}
+	}
 	for v := range perLayout {
 		for li, l := range layouts {
-			res := resolutions[(li+v)%len(resolutions)]
-			p.rng = newRNG(seed, int64(n))
-			c := newCanvas(res.w, res.h, res.scale, white)
-			l.render(c, p, v)
-			name := fmt.Sprintf("%02d-%s-%dx%d", n, l.name, res.w, res.h)
-			if res.scale != 1 {
-				name += fmt.Sprintf("@%gx", res.scale)
-			}
-			items := slices.Clone(c.items)
-			out = append(out, Screen{Name: name, Style: l.name, W: res.w, H: res.h, Scale: res.scale,
-				Items: items, Image: c.img, lines: c.lines, region: c.regions})
-			n++
+			out = append(out, render(l, resolutions[(li+v)%len(resolutions)], v))
 		}
 	}
 	for _, l := range extraLayouts {
 		for v, res := range l.res {
-			p.rng = newRNG(seed, int64(n))
-			c := newCanvas(res.w, res.h, res.scale, white)
-			l.render(c, p, v)
-			name := fmt.Sprintf("%02d-%s-%dx%d", n, l.name, res.w, res.h)
-			if res.scale != 1 {
-				name += fmt.Sprintf("@%gx", res.scale)
-			}
-			out = append(out, Screen{Name: name, Style: l.name, W: res.w, H: res.h, Scale: res.scale,
-				Items: slices.Clone(c.items), Image: c.img, lines: c.lines, region: c.regions})
-			n++
+			out = append(out, render(l.layout, res, v))
 		}
 	}
 	return out
