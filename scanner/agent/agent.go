@@ -391,7 +391,7 @@ func (a *Agent) captureLoop(ctx context.Context) {
 				deadline = soon
 			}
 			for {
-				if time.Until(deadline) > settle && time.Since(lastEarly) >= a.cfg.Interval && a.freshDamage() {
+				if time.Until(deadline) > settle && time.Since(lastEarly) >= a.cfg.Interval && a.drawnCalm() {
 					deadline, lastEarly = time.Now().Add(settle), time.Now()
 				}
 				timer := time.NewTimer(time.Until(deadline))
@@ -425,10 +425,10 @@ type Damager interface {
 	Damaged() []image.Rectangle
 }
 
-// freshDamage reports whether something was drawn in an area of a watched
+// drawnCalm reports whether something was drawn in an area of a watched
 // display that is not hot (not changing all the time), or a window-sized
 // rectangle not drawn lately (a notification over a video).
-func (a *Agent) freshDamage() bool {
+func (a *Agent) drawnCalm() bool {
 	dm, ok := a.cfg.Changes.(Damager)
 	if !ok {
 		return false
@@ -647,7 +647,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 					ds.since[p.key] = at
 				}
 				if cl == classBig {
-					j.score = max(j.score, likely(img, p.rect))
+					j.score = max(j.score, lineread.Likely(img, p.rect))
 				}
 			}
 			if cl == classHot {

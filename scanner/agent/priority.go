@@ -3,8 +3,6 @@ package agent
 import (
 	"image"
 	"time"
-
-	"github.com/demoguard/demoguard/scanner/internal/lineread"
 )
 
 // What is read first. The OCR workers are the scarce resource; three kinds
@@ -130,11 +128,6 @@ func (h *heat) hot(r image.Rectangle, now time.Time) bool {
 	})
 	return n > 0 && 2*hotN >= n
 }
-
-// likely rates how likely a line of text holds what the rules look for
-// (lineread.Likely), so that a big read reaches those lines first; scan
-// orders its reads the same way.
-func likely(img *image.RGBA, r image.Rectangle) float64 { return lineread.Likely(img, r) }
 
 func absInt(v int) int {
 	if v < 0 {

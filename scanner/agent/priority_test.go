@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/event"
+	"github.com/demoguard/demoguard/scanner/internal/lineread"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -29,7 +30,7 @@ func TestLikelyRanksFiguresAndNamesOverProse(t *testing.T) {
 	score := func(s string) float64 {
 		img := blank(400, 40)
 		r := putText(img, 10, 25, s, "x")
-		return likely(img, r.Inset(-2))
+		return lineread.Likely(img, r.Inset(-2))
 	}
 	minHigh, maxLow := 1.0, 0.0
 	for _, s := range high {
@@ -45,7 +46,7 @@ func TestLikelyRanksFiguresAndNamesOverProse(t *testing.T) {
 	if minHigh <= maxLow {
 		t.Fatalf("figures and names rate %.2f at least, prose up to %.2f: not ranked first", minHigh, maxLow)
 	}
-	if v := likely(blank(100, 30), image.Rect(0, 0, 100, 30)); v != 0 {
+	if v := lineread.Likely(blank(100, 30), image.Rect(0, 0, 100, 30)); v != 0 {
 		t.Fatalf("blank piece rated %v", v)
 	}
 }
@@ -204,7 +205,7 @@ func TestFreshDamage(t *testing.T) {
 		{[]image.Rectangle{image.Rect(0, 0, 500, 500)}, false},                                     // not on the watched display
 	} {
 		fd.rects = tt.rects
-		if got := h.a.freshDamage(); got != tt.want {
+		if got := h.a.drawnCalm(); got != tt.want {
 			t.Errorf("damage %v: fresh %v, want %v", tt.rects, got, tt.want)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/demoguard/demoguard/scanner/budget"
 	"image"
 	"image/color"
 	"image/draw"
@@ -23,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -478,11 +478,8 @@ func slope(x, y []float64) float64 {
 	return (n*sxy - sx*sy) / d
 }
 
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// selfCPU is this process's CPU time.
+func selfCPU() time.Duration { return budget.ProcessCPU() }
 
 // workerMeter adds up the CPU of OCR workers across recycling (a new
 // worker's pid starts from zero; a worker's last ticks before it was
@@ -513,20 +510,10 @@ func workersCPU(e *ocr.Engine) time.Duration {
 	return total
 }
 
-// pidCPU is utime+stime of pid (USER_HZ is 100 on Linux).
+// pidCPU is the CPU time pid used so far (0 if gone).
 func pidCPU(pid int) time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.Atoi(f[11])
-	st, _ := strconv.Atoi(f[12])
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	d, _ := budget.PIDCPU(pid)
+	return d
 }
 
 func rssKB(pid string) int {

@@ -44,7 +44,7 @@ func TestProcCPU(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
 	}
-	if _, ok := procCPU(os.Getpid()); !ok {
+	if _, ok := PIDCPU(os.Getpid()); !ok {
 		t.Fatal("cannot read own CPU time from /proc")
 	}
 }

@@ -30,7 +30,7 @@ func (w *Workers) Used(r any) (time.Duration, bool) {
 	next := make(map[int]time.Duration, len(pids))
 	var total time.Duration
 	for _, pid := range pids {
-		cpu, ok := procCPU(pid)
+		cpu, ok := PIDCPU(pid)
 		if !ok {
 			return 0, false
 		}
@@ -44,8 +44,9 @@ func (w *Workers) Used(r any) (time.Duration, bool) {
 // clockTick is USER_HZ, 100 on every Linux architecture Go supports.
 const clockTick = 10 * time.Millisecond
 
-// procCPU reads utime+stime of pid from /proc/pid/stat.
-func procCPU(pid int) (time.Duration, bool) {
+// PIDCPU is the CPU time (utime+stime) process pid used so far, from
+// /proc/pid/stat; false when it cannot be read (it exited, no /proc).
+func PIDCPU(pid int) (time.Duration, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, false

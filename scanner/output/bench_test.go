@@ -5,6 +5,7 @@ package output
 import (
 	"context"
 	"fmt"
+	"github.com/demoguard/demoguard/scanner/budget"
 	"image"
 	"image/color"
 	"os"
@@ -178,23 +179,8 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// procCPU is a process's user+system time from /proc/PID/stat (0 if gone).
+// procCPU is the CPU time pid used so far (0 if gone).
 func procCPU(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	// Fields after the ")" closing the command name: state is field 3, so
-	// utime (14) and stime (15) are at index 11 and 12.
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * time.Second / 100 // USER_HZ is 100 on Linux
+	d, _ := budget.PIDCPU(pid)
+	return d
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/demoguard/demoguard/scanner/budget"
 	"image"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -274,11 +274,8 @@ func runPhase(t *testing.T, disp string, cp *capture.X11, dw *xdamage.Watcher, e
 
 type agentMatcher = agent.Matcher
 
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// selfCPU is this process's CPU time.
+func selfCPU() time.Duration { return budget.ProcessCPU() }
 
 func workersCPU(e *ocr.Engine) time.Duration {
 	var total time.Duration
@@ -312,18 +309,8 @@ func childCPU(comm string) time.Duration {
 	return total
 }
 
-// pidCPU is utime+stime of pid (USER_HZ is 100 on Linux).
+// pidCPU is the CPU time pid used so far (0 if gone).
 func pidCPU(pid int) time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.Atoi(f[11])
-	st, _ := strconv.Atoi(f[12])
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	d, _ := budget.PIDCPU(pid)
+	return d
 }
