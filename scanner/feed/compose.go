@@ -7,19 +7,19 @@ import (
 	"time"
 )
 
-// maxHeld bounds the held areas tracked separately; beyond it they are
-// merged into their bounding box (more is held, never less).
-const maxHeld = 32
-
 // plan is what a tick does to the pixels, decided under f.mu from the
 // verdicts and done after it is released.
 type plan struct {
-	copy    []image.Rectangle // verified (or shown-pending) areas: captured pixels into shown
+	// Before the first complete read: changes to the shown frame.
+	copy    []image.Rectangle // captured pixels into shown
 	restore []image.Rectangle // areas put back to the checking frame after copy
-	blur    []blurArea        // pending areas shown blurred
-	bake    []image.Rectangle // covers drawn into shown (they stay with those pixels)
-	dyn     []image.Rectangle // covers drawn on this output frame only
-	write   bool
+	bake    []image.Rectangle // covers drawn into shown
+	// After it: the frame is composed anew from the due frame.
+	recompose bool
+	keep      []image.Rectangle // held lines: their last shown pixels
+	blur      []blurArea        // held lines shown blurred
+	covers    []image.Rectangle // findings, covered in the composed frame
+	write     bool
 }
 
 type blurArea struct {
@@ -29,6 +29,24 @@ type blurArea struct {
 
 // tick composes the frame due at now (the newest captured frame at least
 // Delay old) and writes it.
+//
+// Lines are the unit of verdict: every piece of the due frame (a text line
+// or cell, keyed by its pixels) with a verdict is shown as captured, its
+// findings covered; a piece without one is held (its last shown pixels
+// stay), blurred or shown, by --pending — unless the pixel test finds
+// nothing text-like in it (motion without text), or only in some rows
+// (those rows are held). Pixels outside every piece are blank rows and
+// columns or specks too small to read (change.Lines cut them away), and
+// are shown. Three rules keep what "a connected area is shown whole" used
+// to protect:
+//   - a piece cut through a word by its region's edge has no verdict (the
+//     agent marks it, see Piece.Cut);
+//   - a piece read clean is held while an unread text-like piece lies
+//     within one line of it or within the rules' near distance: a verdict
+//     that a neighbour could still change (a term wrapped onto the next
+//     line, a near rule) is not final, and the audience must not see new
+//     pixels beside stale ones form a word that was never on screen;
+//   - covers are drawn over every piece with a verdict, held or not.
 func (f *Feed) tick(now time.Time) {
 	if f.cfg.Start.IsZero() {
 		f.cfg.Start = now
@@ -38,12 +56,11 @@ func (f *Feed) tick(now time.Time) {
 	heldFrame := false
 
 	f.mu.Lock()
-	var changed, later []image.Rectangle
+	var later []image.Rectangle
 	var newest *frame
 	for len(f.line) > 0 && !f.line[0].at.After(due) {
 		fr := f.line[0]
 		f.line = f.line[1:]
-		changed = append(changed, fr.changed...)
 		if !fr.first {
 			later = append(later, fr.changed...)
 		}
@@ -67,6 +84,7 @@ func (f *Feed) tick(now time.Time) {
 	if f.shown == nil || last.gen != f.gen || f.shown.Rect.Size() != sz {
 		f.gen = last.gen
 		f.shown = image.NewRGBA(image.Rectangle{Max: sz})
+		f.next = image.NewRGBA(image.Rectangle{Max: sz})
 		f.checkImg = f.cfg.Checking(sz.X, sz.Y)
 		copyImage(f.shown, f.checkImg)
 		f.out = image.NewRGBA(image.Rectangle{Max: sz})
@@ -78,8 +96,7 @@ func (f *Feed) tick(now time.Time) {
 		// whatever --pending says: there is no shown screen to hold. What
 		// changed since the first frame is set aside (a scrolling terminal
 		// would otherwise never let the whole screen be read at once) and
-		// handled region by region afterwards, showing "checking" until
-		// then.
+		// left "checking" until its lines are read.
 		f.held = mergeRects(append(f.held, later...), 1)
 		if f.verifiedOutside(last.pieces, f.held) {
 			f.checking = false
@@ -90,46 +107,22 @@ func (f *Feed) tick(now time.Time) {
 					p.bake = f.covers([]piece{pc}, pc.r, p.bake)
 				}
 			}
-		}
-	} else {
-		areas := mergeRects(append(f.held, changed...), 1)
-		f.held = f.held[:0]
-		for _, x := range areas {
-			ok, lineH := f.verified(last.pieces, x)
-			if ok {
-				p.copy = append(p.copy, x)
-				p.bake = f.covers(last.pieces, x, p.bake)
-				continue
-			}
-			f.held = append(f.held, x)
-			switch f.cfg.Pending {
-			case PendingBlur:
-				if overlapsAny(x, changed) {
-					p.blur = append(p.blur, blurArea{x, max(12, lineH)})
-				}
-			case PendingShow:
-				p.copy = append(p.copy, x)
-				p.bake = f.covers(last.pieces, x, p.bake)
+			for _, b := range p.bake {
+				f.remember(last.img, b)
 			}
 		}
-		if len(f.held) > maxHeld {
-			var u image.Rectangle
-			for _, r := range f.held {
-				u = u.Union(r)
-			}
-			f.held = append(f.held[:0], u)
-		}
-		heldFrame = len(f.held) > 0
-		// A verdict that came after these pixels were shown (a rule
-		// reload, a finding that needs a second line) covers them now.
-		p.dyn = f.covers(last.pieces, last.img.Rect, nil)
-	}
-	if !f.checking {
-		for _, b := range append(p.bake, p.dyn...) {
+	} else if newest != nil || f.touched {
+		p.recompose = true
+		f.decide(last, &p)
+		for _, b := range p.covers {
 			f.remember(last.img, b)
 		}
-		p.dyn = f.recall(last.img, p.dyn)
+		p.covers = f.recall(last.img, p.covers)
+		heldFrame = len(f.held) > 0
+	} else {
+		heldFrame = len(f.held) > 0
 	}
+	f.touched = false
 	p.write = !due.Before(f.cfg.Start)
 	f.mu.Unlock()
 
@@ -139,17 +132,23 @@ func (f *Feed) tick(now time.Time) {
 	for _, r := range p.restore {
 		copyRect(f.shown, f.checkImg, r)
 	}
-	for _, b := range p.blur {
-		copyRect(f.shown, last.img, b.r)
-		boxBlur(f.shown, b.r, b.radius, 3)
-	}
 	for _, r := range p.bake {
 		redact(f.shown, r, f.cfg.Redact)
 	}
-	copyImage(f.out, f.shown)
-	for _, r := range p.dyn {
-		redact(f.out, r, f.cfg.Redact)
+	if p.recompose {
+		copyImage(f.next, last.img)
+		for _, r := range p.keep {
+			copyRect(f.next, f.shown, r)
+		}
+		for _, b := range p.blur {
+			boxBlur(f.next, b.r, b.radius, 3)
+		}
+		for _, r := range p.covers {
+			redact(f.next, r, f.cfg.Redact)
+		}
+		f.shown, f.next = f.next, f.shown
 	}
+	copyImage(f.out, f.shown)
 	f.drawPointer(now, due)
 
 	var wrote, refused int64
@@ -168,11 +167,121 @@ func (f *Feed) tick(now time.Time) {
 	if f.checking {
 		f.stats.Held = 1
 	}
-	f.stats.Covered = len(p.dyn)
+	f.stats.HeldShare = f.heldShare(sz)
+	if p.recompose {
+		f.stats.Covered = len(p.covers)
+	}
 	if heldFrame || f.checking {
 		f.stats.HeldFrames += wrote
 	}
 	f.mu.Unlock()
+}
+
+// decide sets out, for the due frame, which lines are held and which
+// findings are covered (see tick), and records the held lines in f.held.
+// Called with f.mu held.
+func (f *Feed) decide(last *frame, p *plan) {
+	type readPiece struct {
+		r     image.Rectangle
+		boxes []image.Rectangle
+	}
+	var read []readPiece
+	var unread []image.Rectangle // text-like parts of pieces without a verdict
+	for _, pc := range last.pieces {
+		if boxes, ok := f.verdicts.get(pc.key); ok && !pc.cut {
+			read = append(read, readPiece{pc.r, boxes})
+			continue
+		}
+		bands, ok := f.textless.get(pc.key)
+		if !ok {
+			bands = textBands(last.img, pc.r)
+			for i := range bands {
+				bands[i] = bands[i].Sub(pc.r.Min)
+			}
+			f.textless.put(pc.key, bands)
+		}
+		if len(bands) == 0 {
+			f.stats.TextFree++
+			continue
+		}
+		for _, b := range bands {
+			unread = append(unread, b.Add(pc.r.Min))
+		}
+	}
+	near := newNearIndex(unread)
+	f.held = append(f.held[:0], unread...)
+	for _, rp := range read {
+		for _, b := range rp.boxes {
+			p.covers = append(p.covers, b.Add(rp.r.Min))
+		}
+		if near.within(rp.r, f.cfg.NearPx) {
+			f.held = append(f.held, rp.r)
+		}
+	}
+	for _, r := range f.held {
+		switch f.cfg.Pending {
+		case PendingHold:
+			p.keep = append(p.keep, r)
+		case PendingBlur:
+			p.blur = append(p.blur, blurArea{r, max(12, min(r.Dy(), maxLineH))})
+		}
+	}
+}
+
+// maxLineH caps the line height used for reach and blur: a piece taller
+// than this is a block of several lines.
+const maxLineH = 48
+
+// maxTextless bounds the pixel-test results remembered by content.
+const maxTextless = 4096
+
+// nearIndex finds unread text near a line: rectangles sorted by top edge.
+type nearIndex struct {
+	rs   []image.Rectangle
+	maxH int
+}
+
+func newNearIndex(rs []image.Rectangle) nearIndex {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b image.Rectangle) int { return a.Min.Y - b.Min.Y })
+	n := nearIndex{rs: s}
+	for _, r := range s {
+		n.maxH = max(n.maxH, r.Dy())
+	}
+	return n
+}
+
+// within reports whether an unread rectangle lies within reach of line r:
+// one line above or below, a word gap (1.2 line heights) beside it, or
+// nearPx in any direction.
+func (n nearIndex) within(r image.Rectangle, nearPx int) bool {
+	if len(n.rs) == 0 {
+		return false
+	}
+	h := min(r.Dy(), maxLineH)
+	ry, rx := max(h, nearPx), max(h*6/5, 12, nearPx)
+	g := image.Rect(r.Min.X-rx, r.Min.Y-ry, r.Max.X+rx, r.Max.Y+ry)
+	lo := g.Min.Y - n.maxH
+	i, _ := slices.BinarySearchFunc(n.rs, lo, func(a image.Rectangle, y int) int { return a.Min.Y - y })
+	for ; i < len(n.rs) && n.rs[i].Min.Y < g.Max.Y; i++ {
+		if n.rs[i].Overlaps(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldShare is the share of a frame of size sz held back (overlaps
+// counted once per held rectangle; at most 1). Called with f.mu held.
+func (f *Feed) heldShare(sz image.Point) float64 {
+	if f.checking {
+		return 1
+	}
+	a := 0
+	for _, r := range f.held {
+		a += r.Dx() * r.Dy()
+	}
+	return min(1, float64(a)/float64(max(1, sz.X*sz.Y)))
 }
 
 // maxRemembered bounds the finding boxes remembered by their pixels.
@@ -238,23 +347,6 @@ func (f *Feed) release(fr *frame) {
 		return
 	}
 	f.free = append(f.free, fr.img)
-}
-
-// verified reports whether every piece touching area x has a verdict, and
-// the tallest such piece (the line height, for blurring). Called with f.mu
-// held.
-func (f *Feed) verified(pieces []piece, x image.Rectangle) (bool, int) {
-	ok, h := true, 0
-	for _, p := range pieces {
-		if !p.r.Overlaps(x) {
-			continue
-		}
-		h = max(h, p.r.Dy())
-		if _, known := f.verdicts.get(p.key); !known {
-			ok = false
-		}
-	}
-	return ok, h
 }
 
 // verifiedOutside reports whether every piece not touching the areas has

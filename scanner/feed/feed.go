@@ -117,12 +117,17 @@ func CheckDelay(d time.Duration) error {
 }
 
 // Piece is a text line (or cell) of a changed region: the unit the agent
-// reads and caches, keyed by its pixels. Read is true when the agent
-// already knows the content (a cache hit).
+// reads and caches, keyed by its pixels, and the unit of the feed's
+// verdicts. Read is true when the agent already knows the content (a
+// cache hit). Cut is true when the region's edge cuts through ink that
+// runs on outside it (a word cut in two): reading such a piece alone is no
+// verdict on what the audience would see, so it is held until the agent
+// reads it whole (or the pixel test finds no text in it).
 type Piece struct {
 	Rect image.Rectangle
 	Key  uint64
 	Read bool
+	Cut  bool
 }
 
 // Region is a connected changed area of a frame and the pieces in it.
@@ -166,6 +171,11 @@ type Config struct {
 	Now func() time.Time
 	// MaxVerdicts bounds the content verdicts remembered; default 65536.
 	MaxVerdicts int
+	// NearPx is the farthest apart (pixels) that a rule combines two
+	// findings (the rules' largest `near` distance); a line read clean is
+	// held while an unread line lies within that distance or within one
+	// line of it (see neighbours).
+	NearPx int
 }
 
 // Stats describe what the feed did; regions held and covered are those of
@@ -176,7 +186,11 @@ type Stats struct {
 	Written    int64 // frames the output took
 	Refused    int64 // frames the output refused (failed or closed)
 	HeldFrames int64 // output frames in which some region was held back
-	Held       int   // regions held back in the last output frame
+	Held       int   // lines (or bands) held back in the last output frame
+	// HeldShare is the share of the last output frame's area held back
+	// (0..1): what the status line and the presenter page show as "held".
+	HeldShare  float64
+	TextFree   int64 // unread pieces shown because the pixel test found no text
 	Covered    int   // boxes covered in the last output frame
 	Checking   bool  // still before the first complete read
 	Waiting    int   // frames in the delay line
@@ -196,10 +210,13 @@ type Feed struct {
 	carry    []image.Rectangle
 	resetGen int
 	verdicts verdicts
+	textless verdicts // text-like bands of unread pieces, by key (nil: none)
+	touched  bool     // a read or a verdict since the last composed frame
 	stats    Stats
 
 	// compositor state: owned by the goroutine that calls tick.
 	shown    *image.RGBA
+	next     *image.RGBA // the frame being composed (swapped with shown)
 	out      *image.RGBA
 	last     *frame
 	held     []image.Rectangle
@@ -223,6 +240,7 @@ type frame struct {
 type piece struct {
 	r   image.Rectangle
 	key uint64
+	cut bool
 }
 
 type lpiece struct {
@@ -258,7 +276,8 @@ func New(cfg Config) *Feed {
 	// being copied in and the one the compositor shows from.
 	perFrame := time.Second / time.Duration(cfg.FPS)
 	maxBuf := int((cfg.Delay+perFrame-1)/perFrame) + 3
-	return &Feed{cfg: cfg, maxBuf: maxBuf, verdicts: newVerdicts(cfg.MaxVerdicts), checking: true, stats: Stats{Checking: true}}
+	return &Feed{cfg: cfg, maxBuf: maxBuf, verdicts: newVerdicts(cfg.MaxVerdicts), textless: newVerdicts(maxTextless),
+		checking: true, stats: Stats{Checking: true}}
 }
 
 // MaxFrames is how many frame buffers the feed may hold at once (the
@@ -314,7 +333,7 @@ func (f *Feed) Frame(img *image.RGBA, at time.Time, regions []Region) {
 	}
 	for _, rg := range regions {
 		for _, pc := range rg.Pieces {
-			keep = append(keep, lpiece{piece{pc.Rect.Sub(o), pc.Key}, pc.Read})
+			keep = append(keep, lpiece{piece{pc.Rect.Sub(o), pc.Key, pc.Cut}, pc.Read})
 		}
 	}
 	f.layout = keep
@@ -369,6 +388,7 @@ func (f *Feed) Read(keys []uint64) {
 			f.layout[i].read = true
 		}
 	}
+	f.touched = true
 }
 
 // Matched gives the boxes of every finding of a match over the agent's
@@ -397,6 +417,7 @@ func (f *Feed) Matched(boxes []image.Rectangle, origin image.Point) {
 	for k, v := range pass {
 		f.verdicts.put(k, v)
 	}
+	f.touched = true
 }
 
 // Run composes and writes a frame every 1/FPS until ctx ends.
