@@ -189,11 +189,11 @@ type Stats struct {
 	Held       int   // lines (or bands) held back in the last output frame
 	// HeldShare is the share of the last output frame's area held back
 	// (0..1): what the status line and the presenter page show as "held".
-	HeldShare  float64
-	TextFree   int64 // unread pieces shown because the pixel test found no text
-	Covered    int   // boxes covered in the last output frame
-	Checking   bool  // still before the first complete read
-	Waiting    int   // frames in the delay line
+	HeldShare float64
+	TextFree  int64 // unread pieces shown because the pixel test found no text
+	Covered   int   // boxes covered in the last output frame
+	Checking  bool  // still before the first complete read
+	Waiting   int   // frames in the delay line
 }
 
 // Feed is the delay line and the compositor of one display.
