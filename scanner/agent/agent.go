@@ -183,6 +183,15 @@ type job struct {
 	class  class
 	score  float64   // likely, the highest of its pieces (classBig only)
 	first  time.Time // when its oldest piece was first queued
+	quick  bool      // a small read in a hot area, for the feed (urgent lane)
+}
+
+// lane is the OCR loop that reads j.
+func (j *job) lane() lane {
+	if j.quick {
+		return laneUrgent
+	}
+	return j.class.lane()
 }
 
 // piece is a text line (or cell) of a region: the unit of the OCR cache.
@@ -626,7 +635,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			a.stats.Pieces++
 			lines, ok := a.cache.Get(p.Key, p.Rect.Min)
 			if fr != nil {
-				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p.Rect, Key: p.Key, Read: ok})
+				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p.Rect, Key: p.Key, Read: ok, Cut: change.Cut(ds.prev, img, r, p.Rect)})
 			}
 			if ok {
 				a.stats.CacheHits++
@@ -652,6 +661,12 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			if cl == classHot {
 				a.stats.HotJobs++
+				// The audience feed shows a line only once it is read: the
+				// few new lines of an area that keeps changing (a log's
+				// newest line, the line being typed) are read at once, in
+				// the urgent lane, instead of once every hotAge. A large
+				// hot read (a video) still waits.
+				j.quick = a.observes(ds) && geom.Area(lr.Rect)*quickShare <= geom.Area(img.Rect)
 			}
 			ds.pending[j] = true
 			fresh = append(fresh, j)
@@ -674,7 +689,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		a.queue = append(q, fresh...)
 		for _, j := range fresh {
 			select {
-			case a.wake[j.class.lane()] <- struct{}{}:
+			case a.wake[j.lane()] <- struct{}{}:
 			default:
 			}
 		}
@@ -851,11 +866,11 @@ func (a *Agent) takeBatch(l lane, now time.Time) (batch []*job, retry time.Durat
 		if j.stale {
 			continue
 		}
-		if j.class.lane() != l {
+		if j.lane() != l {
 			rest = append(rest, j)
 			continue
 		}
-		if ds := a.displays[j.disp]; j.class == classHot && ds != nil {
+		if ds := a.displays[j.disp]; j.class == classHot && !j.quick && ds != nil {
 			if w := ds.heat.readAgain(j.rect, now); w > 0 {
 				rest = append(rest, j)
 				if retry == 0 || w < retry {

@@ -44,6 +44,11 @@ func (c class) lane() lane {
 	return laneBulk
 }
 
+// quickShare: with the audience feed on, a read in a hot area of at most
+// 1/quickShare of the display (a line or two: 1,600×20 px at 1080p) is
+// read at once in the urgent lane.
+const quickShare = 64
+
 // hotAge is how long content in an area that keeps changing may wait
 // behind large changes before it is read anyway.
 const hotAge = time.Second
@@ -138,7 +143,7 @@ func absInt(v int) int {
 
 // before orders the queue within a lane: true when j is to be read before k.
 func before(j, k *job, now time.Time) bool {
-	if j.class == classNew || k.class == classNew {
+	if j.lane() == laneUrgent || k.lane() == laneUrgent {
 		// Small changes: oldest first (each is cheap; none may wait long).
 		if !j.first.Equal(k.first) {
 			return j.first.Before(k.first)

@@ -217,6 +217,185 @@ func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	return r
 }
 
+// Cut reports whether piece p (of change.Lines over region r of cur)
+// reaches an edge of r where its ink runs on outside r, and the pixels of
+// p next to that edge changed since prev: a new word cut in two by the
+// region, whose read is no verdict on what is on screen. A cut through
+// pixels that did not change (the region grew into a line beside the
+// change) cuts a word that was read whole before. A nil prev (the first
+// frame) counts every such edge as changed.
+func Cut(prev, cur *image.RGBA, r, p image.Rectangle) bool {
+	b := cur.Rect
+	y0, y1 := max(p.Min.Y, r.Min.Y), min(p.Max.Y, r.Max.Y)
+	x0, x1 := max(p.Min.X, r.Min.X), min(p.Max.X, r.Max.X)
+	if y1 <= y0 || x1 <= x0 {
+		return false
+	}
+	changed := func(strip image.Rectangle) bool {
+		strip = strip.Intersect(p).Intersect(r)
+		return prev == nil || prev.Rect != cur.Rect || !strip.Empty() && !same(prev, cur, strip)
+	}
+	anyChanged := func(words []image.Rectangle) bool {
+		for _, w := range words {
+			if changed(w) {
+				return true
+			}
+		}
+		return false
+	}
+	// Beside the left or right edge: ink within a letter gap outside, on
+	// the background inside (each side's background is the common colour
+	// of a band a few columns wide: one column may lie on a stroke).
+	const band = 4
+	lg := letterGap(y1 - y0)
+	if p.Min.X+2 <= r.Min.X+lg && r.Min.X > b.Min.X { // p's ink starts within a letter gap of the edge
+		if x := inkedCol(cur, r.Min.X-1, -1, b, y0, y1); x >= 0 &&
+			runsOn(cur, image.Rect(r.Min.X, y0, r.Min.X+band, y1), image.Rect(x+1-band, y0, x+1, y1)) &&
+			anyChanged(wordsAt(cur, r, x, y0, y1, 1)) {
+			return true
+		}
+	}
+	if p.Max.X-2 >= r.Max.X-lg && r.Max.X < b.Max.X {
+		if x := inkedCol(cur, r.Max.X, 1, b, y0, y1); x >= 0 &&
+			runsOn(cur, image.Rect(r.Max.X-band, y0, r.Max.X, y1), image.Rect(x, y0, x+band, y1)) &&
+			anyChanged(wordsAt(cur, r, x, y0, y1, -1)) {
+			return true
+		}
+	}
+	// Across the top or bottom edge (a region stopped by maxGrowY inside
+	// a tall line): the rows within a line gap of the edge.
+	g := colGap(min(p.Dy(), maxGrowY))
+	if p.Min.Y <= r.Min.Y && r.Min.Y > b.Min.Y && runsOn(cur, image.Rect(x0, r.Min.Y, x1, r.Min.Y+1), image.Rect(x0, r.Min.Y-1, x1, r.Min.Y)) &&
+		changed(image.Rect(x0, r.Min.Y, x1, r.Min.Y+g)) {
+		return true
+	}
+	if p.Max.Y >= r.Max.Y && r.Max.Y < b.Max.Y && runsOn(cur, image.Rect(x0, r.Max.Y-1, x1, r.Max.Y), image.Rect(x0, r.Max.Y, x1, r.Max.Y+1)) &&
+		changed(image.Rect(x0, r.Max.Y-g, x1, r.Max.Y)) {
+		return true
+	}
+	return false
+}
+
+// letterGap is the widest gap between two letters of one word in a line
+// h pixels high, taken generously (a third of the height, at least 3 px):
+// a word gap taken for a letter gap only holds a line longer.
+func letterGap(h int) int { return max(3, min(h, maxGrowY)/3) }
+
+// inkedCol returns the first column from x in direction dir (within a
+// letter gap, and bounds b) not blank over rows y0..y1, or -1.
+func inkedCol(img *image.RGBA, x, dir int, b image.Rectangle, y0, y1 int) int {
+	gap := letterGap(y1 - y0)
+	for i := 0; i < gap && x >= b.Min.X && x < b.Max.X; i, x = i+1, x+dir {
+		if !colBlank(img, x, y0, y1) {
+			return x
+		}
+	}
+	return -1
+}
+
+// wordsAt are the parts inside region r of the words that cross r's left
+// (dir 1) or right (dir -1) edge, where column out (outside r) is inked:
+// for each run of rows inked in out (a line crossing the edge), the
+// columns from the edge inwards to the first gap between words, or to a
+// background of another colour (a card's edge).
+func wordsAt(img *image.RGBA, r image.Rectangle, out, y0, y1, dir int) []image.Rectangle {
+	ref := commonColour(img, image.Rect(out-2, y0, out+3, y1))
+	var words []image.Rectangle
+	word := func(ya, yb int) {
+		gap := letterGap(yb - ya)
+		x, last := r.Min.X, r.Min.X
+		if dir < 0 {
+			x, last = r.Max.X-1, r.Max.X-1
+		}
+		for blanks := 0; x >= r.Min.X && x < r.Max.X && blanks < gap; x += dir {
+			if !colBlank(img, x, ya, yb) {
+				blanks, last = 0, x
+				continue
+			}
+			if o := img.PixOffset(x, ya); !near(ref[:], img.Pix[o:o+4]) {
+				break // another background: the word ended at a panel's edge
+			}
+			blanks++
+		}
+		if dir > 0 {
+			words = append(words, image.Rect(r.Min.X, ya, last+1, yb))
+		} else {
+			words = append(words, image.Rect(last, ya, r.Max.X, yb))
+		}
+	}
+	ya := -1
+	for y := y0; y <= y1; y++ {
+		inked := false
+		if y < y1 {
+			o := img.PixOffset(out, y)
+			inked = !near(ref[:], img.Pix[o:o+4])
+		}
+		switch {
+		case inked && ya < 0:
+			ya = y
+		case !inked && ya >= 0:
+			word(ya, y)
+			ya = -1
+		}
+	}
+	return words
+}
+
+// runsOn reports whether ink runs on from the pixels in to the pixels out
+// beside them (bands of columns, known to be inked outside, or single
+// rows): out is not blank, and both have the same background (their most common colour). Text running
+// across keeps its background; the edge of a card or a window meeting other
+// content does not.
+func runsOn(img *image.RGBA, in, out image.Rectangle) bool {
+	if out.Dy() == 1 && rowBlank(img, out.Min.Y, out.Min.X, out.Max.X) {
+		return false
+	}
+	a, b := commonColour(img, in), commonColour(img, out)
+	return near(a[:], b[:])
+}
+
+// commonColour is the most common colour of r's pixels (within blankTol,
+// from a sample of at most about 128 spread over r).
+func commonColour(img *image.RGBA, r image.Rectangle) [4]byte {
+	r = r.Intersect(img.Rect)
+	step := 1
+	for (r.Dx()+step-1)/step*((r.Dy()+step-1)/step) > 128 {
+		step++
+	}
+	var px [][4]byte
+	for y := r.Min.Y; y < r.Max.Y; y += step {
+		for x := r.Min.X; x < r.Max.X; x += step {
+			o := img.PixOffset(x, y)
+			px = append(px, [4]byte(img.Pix[o:o+4]))
+		}
+	}
+	best, bestN := [4]byte{}, -1
+	for _, c := range px {
+		k := 0
+		for _, d := range px {
+			if near(c[:], d[:]) {
+				k++
+			}
+		}
+		if k > bestN {
+			best, bestN = c, k
+		}
+	}
+	return best
+}
+
+// same reports whether a and b have the same pixels in r (an empty r is
+// the same).
+func same(a, b *image.RGBA, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		oa, ob := a.PixOffset(r.Min.X, y), b.PixOffset(r.Min.X, y)
+		if !bytes.Equal(a.Pix[oa:oa+4*r.Dx()], b.Pix[ob:ob+4*r.Dx()]) {
+			return false
+		}
+	}
+	return true
+}
+
 // colGap is the run of blank columns that separates two pieces of text
 // rather than two words of one phrase: word spaces are well under a line
 // height, table and panel gaps wider.

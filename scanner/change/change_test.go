@@ -25,6 +25,21 @@ func textLine(img *image.RGBA, x, y, n, ww, h, sp int) image.Rectangle {
 	return r
 }
 
+// glyphLine is textLine with words drawn as glyph strokes (2 px bars 5 px
+// apart), mostly background as real text is: n words of width ww
+// separated by sp pixels.
+func glyphLine(img *image.RGBA, x, y, n, ww, h, sp int) image.Rectangle {
+	var r image.Rectangle
+	for i := 0; i < n; i++ {
+		w := image.Rect(x+i*(ww+sp), y, x+i*(ww+sp)+ww, y+h)
+		for sx := w.Min.X; sx+2 <= w.Max.X; sx += 5 {
+			black(img, image.Rect(sx, y, sx+2, y+h))
+		}
+		r = r.Union(w)
+	}
+	return r
+}
+
 func TestChangedRegionsNoneWhenStatic(t *testing.T) {
 	a := blank(1920, 1080)
 	textLine(a, 100, 100, 10, 40, 12, 6)
@@ -124,4 +139,74 @@ func blank(w, h int) *image.RGBA        { return testimg.Blank(w, h) }
 func clone(img *image.RGBA) *image.RGBA { return testimg.Clone(img) }
 func ink(img *image.RGBA, r image.Rectangle, c, bg color.RGBA) {
 	testimg.Ink(img, r, c, bg)
+}
+
+// TestCut: a region whose edge falls inside a line of new text cuts a
+// word; a region that ends at a column gap cuts nothing, nor does one
+// whose edge falls in a line that did not change (it grew beside the
+// change into text read before).
+func TestCut(t *testing.T) {
+	prev := blank(2400, 200)
+	glyphLine(prev, 100, 120, 3, 30, 14, 5)
+	cur := clone(prev)
+	glyphLine(cur, 100, 50, 60, 30, 14, 5) // 2,100 px of new words 5 px apart
+	r := image.Rect(1000, 48, 1300, 66)    // through the middle of the line
+	cuts := func(prev *image.RGBA, r image.Rectangle) int {
+		n := 0
+		for _, p := range Lines(cur, r) {
+			if Cut(prev, cur, r, p) {
+				n++
+			}
+		}
+		return n
+	}
+	if cuts(prev, r) == 0 {
+		t.Error("a region through a new line cuts nothing")
+	}
+	if cuts(nil, r) == 0 {
+		t.Error("first frame: a region through a line cuts nothing")
+	}
+	if n := cuts(cur, r); n != 0 {
+		t.Errorf("a region through an unchanged line: %d cut", n)
+	}
+	if n := cuts(prev, image.Rect(95, 115, 230, 140)); n != 0 {
+		t.Errorf("a whole line: %d cut", n)
+	}
+}
+
+// TestCutNotAtPanelEdge: a card (its own background) drawn over text; its
+// region grew left into the text beside it (change detection grows into
+// lines). Neither edge cuts a new word: on the right the text does not run
+// into the card (another background), on the left the word cut is old
+// text, unchanged.
+func TestCutNotAtPanelEdge(t *testing.T) {
+	prev := blank(800, 200)
+	for y := 20; y < 180; y += 18 {
+		glyphLine(prev, 10, y, 20, 30, 12, 5)
+	}
+	cur := clone(prev)
+	card := image.Rect(300, 40, 600, 140)
+	ink(cur, card, color.RGBA{36, 38, 46, 255}, color.RGBA{36, 38, 46, 255})
+	for y := 60; y < 130; y += 24 {
+		ink(cur, image.Rect(320, y, 560, y+12), color.RGBA{240, 240, 240, 255}, color.RGBA{36, 38, 46, 255})
+	}
+	region := image.Rect(262, 40, 600, 140) // through a word (255-285)
+	n := 0
+	for _, p := range Lines(cur, region) {
+		n++
+		if Cut(prev, cur, region, p) {
+			t.Errorf("piece %v of the card's region counted cut", p)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no pieces")
+	}
+	// The same region over new text (no prev): its left edge cuts.
+	cut := false
+	for _, p := range Lines(cur, region) {
+		cut = cut || Cut(nil, cur, region, p)
+	}
+	if !cut {
+		t.Error("a region through new text cuts nothing")
+	}
 }

@@ -209,12 +209,16 @@ func (f *Feed) decide(last *frame, p *plan) {
 		}
 	}
 	near := newNearIndex(unread)
+	nearPx := 0
+	if f.cfg.NearPx != nil && len(unread) > 0 {
+		nearPx = f.cfg.NearPx()
+	}
 	f.held = append(f.held[:0], unread...)
 	for _, rp := range read {
 		for _, b := range rp.boxes {
 			p.covers = append(p.covers, b.Add(rp.r.Min))
 		}
-		if near.within(rp.r, f.cfg.NearPx) {
+		if near.within(rp.r, nearPx) {
 			f.held = append(f.held, rp.r)
 		}
 	}

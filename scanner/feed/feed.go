@@ -171,11 +171,11 @@ type Config struct {
 	Now func() time.Time
 	// MaxVerdicts bounds the content verdicts remembered; default 65536.
 	MaxVerdicts int
-	// NearPx is the farthest apart (pixels) that a rule combines two
-	// findings (the rules' largest `near` distance); a line read clean is
-	// held while an unread line lies within that distance or within one
-	// line of it (see neighbours).
-	NearPx int
+	// NearPx, when set, returns the farthest apart (pixels) that the rules
+	// in force combine two findings (rules.Ruleset.NearPx); a line read
+	// clean is held while an unread line lies within that distance, or
+	// within one line of it (see tick).
+	NearPx func() int
 }
 
 // Stats describe what the feed did; regions held and covered are those of

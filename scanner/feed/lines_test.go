@@ -70,7 +70,7 @@ func TestNeighbourUnreadHoldsLine(t *testing.T) {
 // apart holds a line read clean while an unread line lies that far.
 func TestNearDistanceHoldsLine(t *testing.T) {
 	for _, near := range []int{0, 120} {
-		h := newHarness(t, Config{NearPx: near})
+		h := newHarness(t, Config{NearPx: func() int { return near }})
 		s := newScreen()
 		h.first(s)
 		s2 := s.clone()

@@ -61,7 +61,7 @@ type audience struct {
 
 // startAudience opens the output (ffmpeg or the window) and the pointer and
 // starts composing. Frames come from the agent (Config.Feed).
-func startAudience(ctx context.Context, cfg Config, xdisplay string, d capture.Display, monitors []image.Rectangle, emit func(event.Event), warn func(string)) (*audience, error) {
+func startAudience(ctx context.Context, cfg Config, xdisplay string, d capture.Display, monitors []image.Rectangle, nearPx func() int, emit func(event.Event), warn func(string)) (*audience, error) {
 	a := &audience{cfg: cfg, target: *cfg.Output, disp: d, emit: emit}
 	ctx, a.cancel = context.WithCancel(ctx)
 	var err error
@@ -90,6 +90,7 @@ func startAudience(ctx context.Context, cfg Config, xdisplay string, d capture.D
 	fc := feed.Config{
 		Delay: cfg.Delay, FPS: cfg.OutputFPS, Pending: cfg.Pending, Redact: cfg.Redact,
 		Out: a.out, Origin: d.Bounds.Min, Checking: output.CheckingFrame, Start: a.start,
+		NearPx: nearPx,
 	}
 	if a.cursor != nil {
 		fc.Pointer, fc.DrawPointer = a.cursor, output.DrawCursor
@@ -154,8 +155,8 @@ func (a *audience) Status() string {
 	if ost.Err != "" {
 		state += ", error: " + ost.Err
 	}
-	return fmt.Sprintf("feed %s: %d fps, delay %v, %d regions held, %d covered, %d frames dropped%s",
-		a.target, a.cfg.OutputFPS, a.cfg.Delay, st.Held, st.Covered, ost.Dropped+st.Lost+st.Refused, state)
+	return fmt.Sprintf("feed %s: %d fps, delay %v, %d lines held (%.0f%% of the screen), %d covered, %d frames dropped%s",
+		a.target, a.cfg.OutputFPS, a.cfg.Delay, st.Held, 100*st.HeldShare, st.Covered, ost.Dropped+st.Lost+st.Refused, state)
 }
 
 // maskingCapturer leaves the feed window's area out of every frame: it is

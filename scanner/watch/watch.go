@@ -149,7 +149,7 @@ func Run(ctx context.Context, cfg Config) error {
 		for i, d := range displays {
 			monitors[i] = d.Bounds
 		}
-		aud, err = startAudience(ctx, cfg, cp.DisplayName(), fed, monitors, out.Emit, warn)
+		aud, err = startAudience(ctx, cfg, cp.DisplayName(), fed, monitors, func() int { return cur.Load().NearPx() }, out.Emit, warn)
 		if err != nil {
 			sinks.Close()
 			return fmt.Errorf("watch: %s", oneLine(err.Error()))
