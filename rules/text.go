@@ -73,6 +73,7 @@ type token struct {
 	start, end int    // byte offsets in lineText.text
 	raw        string // as read
 	folded     string // lower-cased, diacritics removed, OCR look-alikes folded
+	accented   bool   // folding removed an accent
 }
 
 func prepare(idx int, l *Line) lineText {
@@ -101,7 +102,7 @@ func prepare(idx int, l *Line) lineText {
 
 func (lt *lineText) addToken(word, start, end int) {
 	raw := lt.text[start:end]
-	lt.tokens = append(lt.tokens, token{word: word, start: start, end: end, raw: raw, folded: fold(raw)})
+	lt.tokens = append(lt.tokens, token{word: word, start: start, end: end, raw: raw, folded: fold(raw), accented: hasAccent(raw)})
 }
 
 // isTokenRune: letters and digits, plus '|' which OCR produces for l/I.
@@ -145,12 +146,26 @@ func wordIndex(wordStart []int, off int) int {
 func fold(s string) string { return string(foldAppend(nil, s)) }
 
 // foldAppend appends the folded form of s to b.
-func foldAppend(b []byte, s string) []byte {
+func foldAppend(b []byte, s string) []byte { return foldInto(b, nil, s) }
+
+// foldMarks appends to marks one entry per rune of fold(s): the accented
+// letter (lower case) that folded to it, or 0. A letter folded from two
+// glyphs (rn→m) carries the mark of either. Only fuzzy matching looks at
+// marks, and only for text or terms that have accents.
+func foldMarks(marks []rune, s string) []rune {
+	foldInto(nil, &marks, s)
+	return marks
+}
+
+func foldInto(b []byte, marks *[]rune, s string) []byte {
 	base := len(b)
 	for _, r := range s {
 		r = unicode.ToLower(r)
+		var mark rune
 		if r >= utf8.RuneSelf {
-			r = stripAccent(r)
+			if a := stripAccent(r); a != r {
+				mark, r = r, a
+			}
 		}
 		switch r {
 		case '0':
@@ -176,12 +191,15 @@ func foldAppend(b []byte, s string) []byte {
 				switch {
 				case p == 'r' && r == 'n':
 					b[n-1] = 'm'
+					mergeMark(marks, mark)
 					continue
 				case p == 'c' && r == 'l':
 					b[n-1] = 'd'
+					mergeMark(marks, mark)
 					continue
 				case p == 'v' && r == 'v':
 					b[n-1] = 'w'
+					mergeMark(marks, mark)
 					continue
 				}
 			}
@@ -189,8 +207,34 @@ func foldAppend(b []byte, s string) []byte {
 		} else {
 			b = utf8.AppendRune(b, r)
 		}
+		if marks != nil {
+			*marks = append(*marks, mark)
+		}
 	}
 	return b
+}
+
+func mergeMark(marks *[]rune, mark rune) {
+	if marks != nil && mark != 0 {
+		(*marks)[len(*marks)-1] = mark
+	}
+}
+
+// hasAccent reports whether folding strips an accent from s.
+func hasAccent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if r >= utf8.RuneSelf {
+					if l := unicode.ToLower(r); stripAccent(l) != l {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 var accents = map[rune]rune{
