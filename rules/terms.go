@@ -285,10 +285,15 @@ func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 				break
 			}
 			n := j - i + 1
-			if d, ok := ix.lookup(buf, toks[i:j+1], scratch); ok {
+			// Inside a product code only a long term counts (shortInCode).
+			code := toks[i].codeLeft || toks[j].codeRight
+			if d, ok := ix.lookup(buf, toks[i:j+1], code, scratch); ok {
 				if best.lo < 0 || j > best.hi || (j == best.hi && d < best.dist) {
 					best = termHit{lo: i, hi: j, dist: d}
 				}
+			}
+			if code && shortInCode(bytesString(buf)) {
+				continue
 			}
 			if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(toks[i:j+1], scratch) {
 				best = termHit{lo: i, hi: j}
@@ -327,7 +332,8 @@ func (ix *termIndex) trim(toks []token, h termHit, scratch *matchScratch) termHi
 			buf = append(buf, toks[j].folded...)
 		}
 		scratch.buf = buf
-		if d, ok := ix.lookup(buf, toks[c[0]:c[1]+1], scratch); ok && d < best.dist {
+		code := toks[c[0]].codeLeft || toks[c[1]].codeRight
+		if d, ok := ix.lookup(buf, toks[c[0]:c[1]+1], code, scratch); ok && d < best.dist {
 			best = termHit{lo: c[0], hi: c[1], dist: d}
 		}
 	}
@@ -360,10 +366,10 @@ func (ix *termIndex) matchHashed(folded []byte) bool {
 	return ok
 }
 
-// lookup checks one window (its tokens win, whose folded forms joined are w)
-// against the index; it returns the smallest edit distance to an accepted
-// term.
-func (ix *termIndex) lookup(w []byte, win []token, scratch *matchScratch) (int, bool) {
+// lookup checks one window (its tokens win, whose folded forms joined are w;
+// code: the window is part of a product code) against the index; it returns
+// the smallest edit distance to an accepted term.
+func (ix *termIndex) lookup(w []byte, win []token, code bool, scratch *matchScratch) (int, bool) {
 	if len(ix.terms) == 0 || len(w) > ix.maxLen+2 {
 		return 0, false
 	}
@@ -371,7 +377,7 @@ func (ix *termIndex) lookup(w []byte, win []token, scratch *matchScratch) (int, 
 	best, found := 0, false
 	try := func(h uint64) {
 		ix.table.each(h, func(id int32) {
-			if d, ok := ix.accept(id, s, win, scratch); ok && (!found || d < best) {
+			if d, ok := ix.accept(id, s, win, code, scratch); ok && (!found || d < best) {
 				best, found = d, true
 			}
 		})
@@ -388,9 +394,12 @@ func (ix *termIndex) lookup(w []byte, win []token, scratch *matchScratch) (int, 
 
 // accept verifies a candidate: hashes collide and the deletion index
 // over-generates, so the real distance decides.
-func (ix *termIndex) accept(id int32, w string, win []token, scratch *matchScratch) (int, bool) {
+func (ix *termIndex) accept(id int32, w string, win []token, code bool, scratch *matchScratch) (int, bool) {
 	t := ix.terms[id]
 	n := len(win)
+	if code && shortInCode(t.folded) {
+		return 0, false
+	}
 	// A short term must be whole words: joining split tokens is allowed only
 	// for terms long enough to be distinctive.
 	if !t.fuzzy && t.tokens != n && len(t.folded) < fuzzyMinLen {
@@ -424,6 +433,15 @@ func (ix *termIndex) accept(id int32, w string, win []token, scratch *matchScrat
 		d = accentDistance(w, wm, t.folded, ix.marks[id], budget, scratch)
 	}
 	return d, d <= budget
+}
+
+// shortInCode reports whether a term of this folded form, found as part of
+// a hyphenated code with a digit in another part (ACR-122U, SKU-ACR-7,
+// X1-ACR), is not the term: a term under fuzzyMinLen characters is an
+// acronym or a short word, which codes are made of. A longer term is
+// distinctive, and a file name such as Walmart-Q3-2026.pdf still shows it.
+func shortInCode(folded string) bool {
+	return utf8.RuneCountInString(folded) < fuzzyMinLen
 }
 
 func anyAccented(win []token) bool {

@@ -74,6 +74,9 @@ type token struct {
 	raw        string // as read
 	folded     string // lower-cased, diacritics removed, OCR look-alikes folded
 	accented   bool   // folding removed an accent
+	// codeLeft, codeRight: the token is joined by hyphens, on that side,
+	// to parts of one word of which one has a digit (ACR-122U, SKU-ACR-7).
+	codeLeft, codeRight bool
 }
 
 func prepare(idx int, l *Line) lineText {
@@ -97,7 +100,38 @@ func prepare(idx int, l *Line) lineText {
 			}
 		})
 	}
+	lt.markCodes()
 	return lt
+}
+
+// markCodes sets codeLeft and codeRight: a run of tokens joined by single
+// hyphens inside one word is a compound, and one with a digit in it is a
+// product code, a SKU or a model number, whose parts are not words.
+func (lt *lineText) markCodes() {
+	toks := lt.tokens
+	joined := func(k int) bool { // token k is hyphen-joined to token k-1
+		return k > 0 && toks[k].word == toks[k-1].word && isHyphen(lt.text[toks[k-1].end:toks[k].start])
+	}
+	digit := func(k int) bool { return strings.IndexFunc(toks[k].raw, unicode.IsDigit) >= 0 }
+	for k := 1; k < len(toks); k++ {
+		if joined(k) {
+			toks[k].codeLeft = toks[k-1].codeLeft || digit(k-1)
+		}
+	}
+	for k := len(toks) - 2; k >= 0; k-- {
+		if joined(k + 1) {
+			toks[k].codeRight = toks[k+1].codeRight || digit(k+1)
+		}
+	}
+}
+
+// isHyphen: a hyphen, a Unicode hyphen, or the en dash OCR reads for one.
+func isHyphen(s string) bool {
+	switch s {
+	case "-", "\u2010", "\u2011", "\u2013":
+		return true
+	}
+	return false
 }
 
 func (lt *lineText) addToken(word, start, end int) {
