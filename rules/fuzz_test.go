@@ -115,7 +115,7 @@ func FuzzMatch(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range []string{"Walmart spent $580.4 million", "W almart", "-----BEGIN RSA PRIVATE KEY-----", "ACR acrylic", "\xff\xfe", "Walrnart  Home Depot"} {
+	for _, s := range []string{"Walmart spent $580.4 million", "W almart", "-----BEGIN RSA PRIVATE KEY-----", "ACR acrylic", "\xff\xfe", "Walrnart  Home Depot", "SKU-ACR-7 X1-ACR ACR‐122U-", "Wàlmrt Walmärt-7 telefonía řn"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -39,9 +39,10 @@ func editBudget(n int) int {
 }
 
 type termEntry struct {
-	folded string // folded, token-joined without separators
-	tokens int
-	fuzzy  bool
+	folded   string // folded, token-joined without separators
+	tokens   int
+	fuzzy    bool
+	accented bool // written with accents: its marks are in termIndex.marks
 }
 
 // termIndex matches a list of terms of one rule against token windows.
@@ -56,6 +57,8 @@ type termIndex struct {
 	maxLen  int // longest folded term, in bytes
 	maxTok  int
 	anyFz   bool
+	// marks holds foldMarks of the fuzzy terms written with accents, by id.
+	marks map[int32][]rune
 
 	// Case-sensitive terms: exact match on the raw tokens.
 	exactCase map[string]struct{}
@@ -97,7 +100,16 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 	}
 	f := string(b)
 	fz := fuzzy && utf8.RuneCountInString(f) >= fuzzyMinLen
-	ix.terms = append(ix.terms, termEntry{folded: f, tokens: ntok, fuzzy: fz})
+	accented := fz && hasAccent(term)
+	if accented {
+		var m []rune
+		tokenSpans(term, func(start, end int) { m = foldMarks(m, term[start:end]) })
+		if ix.marks == nil {
+			ix.marks = map[int32][]rune{}
+		}
+		ix.marks[int32(len(ix.terms))] = m
+	}
+	ix.terms = append(ix.terms, termEntry{folded: f, tokens: ntok, fuzzy: fz, accented: accented})
 	ix.maxLen = max(ix.maxLen, len(f))
 	ix.maxTok = max(ix.maxTok, ntok)
 	ix.nkeys++
@@ -273,10 +285,15 @@ func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 				break
 			}
 			n := j - i + 1
-			if d, ok := ix.lookup(buf, n, scratch); ok {
+			// Inside a product code only a long term counts (shortInCode).
+			code := toks[i].codeLeft || toks[j].codeRight
+			if d, ok := ix.lookup(buf, toks[i:j+1], code, scratch); ok {
 				if best.lo < 0 || j > best.hi || (j == best.hi && d < best.dist) {
 					best = termHit{lo: i, hi: j, dist: d}
 				}
+			}
+			if code && shortInCode(bytesString(buf)) {
+				continue
 			}
 			if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(toks[i:j+1], scratch) {
 				best = termHit{lo: i, hi: j}
@@ -315,7 +332,8 @@ func (ix *termIndex) trim(toks []token, h termHit, scratch *matchScratch) termHi
 			buf = append(buf, toks[j].folded...)
 		}
 		scratch.buf = buf
-		if d, ok := ix.lookup(buf, c[1]-c[0]+1, scratch); ok && d < best.dist {
+		code := toks[c[0]].codeLeft || toks[c[1]].codeRight
+		if d, ok := ix.lookup(buf, toks[c[0]:c[1]+1], code, scratch); ok && d < best.dist {
 			best = termHit{lo: c[0], hi: c[1], dist: d}
 		}
 	}
@@ -348,9 +366,10 @@ func (ix *termIndex) matchHashed(folded []byte) bool {
 	return ok
 }
 
-// lookup checks one window (its folded text w spanning n tokens) against the
-// index; it returns the smallest edit distance to an accepted term.
-func (ix *termIndex) lookup(w []byte, n int, scratch *matchScratch) (int, bool) {
+// lookup checks one window (its tokens win, whose folded forms joined are w;
+// code: the window is part of a product code) against the index; it returns
+// the smallest edit distance to an accepted term.
+func (ix *termIndex) lookup(w []byte, win []token, code bool, scratch *matchScratch) (int, bool) {
 	if len(ix.terms) == 0 || len(w) > ix.maxLen+2 {
 		return 0, false
 	}
@@ -358,7 +377,7 @@ func (ix *termIndex) lookup(w []byte, n int, scratch *matchScratch) (int, bool) 
 	best, found := 0, false
 	try := func(h uint64) {
 		ix.table.each(h, func(id int32) {
-			if d, ok := ix.accept(id, s, n, scratch); ok && (!found || d < best) {
+			if d, ok := ix.accept(id, s, win, code, scratch); ok && (!found || d < best) {
 				best, found = d, true
 			}
 		})
@@ -375,8 +394,12 @@ func (ix *termIndex) lookup(w []byte, n int, scratch *matchScratch) (int, bool) 
 
 // accept verifies a candidate: hashes collide and the deletion index
 // over-generates, so the real distance decides.
-func (ix *termIndex) accept(id int32, w string, n int, scratch *matchScratch) (int, bool) {
+func (ix *termIndex) accept(id int32, w string, win []token, code bool, scratch *matchScratch) (int, bool) {
 	t := ix.terms[id]
+	n := len(win)
+	if code && shortInCode(t.folded) {
+		return 0, false
+	}
 	// A short term must be whole words: joining split tokens is allowed only
 	// for terms long enough to be distinctive.
 	if !t.fuzzy && t.tokens != n && len(t.folded) < fuzzyMinLen {
@@ -397,7 +420,113 @@ func (ix *termIndex) accept(id int32, w string, n int, scratch *matchScratch) (i
 	}
 	budget := editBudget(utf8.RuneCountInString(t.folded))
 	d := osaDistance(w, t.folded, budget, scratch)
+	if d > budget {
+		return d, false
+	}
+	// A fuzzy match must leave accents in place (see accentDistance).
+	if t.accented || anyAccented(win) {
+		wm := scratch.wm[:0]
+		for _, tk := range win {
+			wm = foldMarks(wm, tk.raw)
+		}
+		scratch.wm = wm
+		d = accentDistance(w, wm, t.folded, ix.marks[id], budget, scratch)
+	}
 	return d, d <= budget
+}
+
+// shortInCode reports whether a term of this folded form, found as part of
+// a hyphenated code with a digit in another part (ACR-122U, SKU-ACR-7,
+// X1-ACR), is not the term: a term under fuzzyMinLen characters is an
+// acronym or a short word, which codes are made of. A longer term is
+// distinctive, and a file name such as Walmart-Q3-2026.pdf still shows it.
+func shortInCode(folded string) bool {
+	return utf8.RuneCountInString(folded) < fuzzyMinLen
+}
+
+func anyAccented(win []token) bool {
+	for _, tk := range win {
+		if tk.accented {
+			return true
+		}
+	}
+	return false
+}
+
+// accentDistance is osaDistance for a fuzzy match where the text a or the
+// term b has accents (am, bm: their foldMarks; bm nil when the term has
+// none). An accent is where languages put their distinctions, and OCR's
+// error there is dropping it, not misreading the letter under it: so no
+// edit may touch an accented letter on either side, and a text letter's
+// accent must be the term's. A term's accent read without it costs nothing.
+// "telefonía" is not Telefónica (the text's í is not in the term), nor
+// "Miller" Müller (the edit is at ü); "Telefonca" still is.
+func accentDistance(a string, am []rune, b string, bm []rune, limit int, scratch *matchScratch) int {
+	ra := append(scratch.ra[:0], []rune(a)...)
+	rb := append(scratch.rb[:0], []rune(b)...)
+	scratch.ra, scratch.rb = ra, rb
+	n, m := len(ra), len(rb)
+	if len(am) != n || (bm != nil && len(bm) != m) {
+		return limit + 1 // cannot happen: marks are made by the same fold
+	}
+	termMark := func(j int) rune {
+		if bm == nil {
+			return 0
+		}
+		return bm[j]
+	}
+	const never = 1 << 20
+	w := m + 1
+	need := 3 * w
+	if cap(scratch.dp) < need {
+		scratch.dp = make([]int, need)
+	}
+	dp := scratch.dp[:need]
+	prev2, prev, cur := dp[0:w], dp[w:2*w], dp[2*w:3*w]
+	prev[0] = 0
+	for j := 1; j <= m; j++ {
+		prev[j] = prev[j-1] + 1
+		if termMark(j-1) != 0 {
+			prev[j] = never
+		}
+	}
+	for i := 1; i <= n; i++ {
+		ta := am[i-1]
+		cur[0] = prev[0] + 1
+		if ta != 0 {
+			cur[0] = never
+		}
+		rowMin := cur[0]
+		for j := 1; j <= m; j++ {
+			tb := termMark(j - 1)
+			sub := never
+			switch {
+			case ra[i-1] == rb[j-1] && (ta == 0 || ta == tb):
+				sub = 0 // equal, or the term's accent dropped
+			case ra[i-1] != rb[j-1] && ta == 0 && tb == 0:
+				sub = 1
+			}
+			del, ins := 1, 1 // an extra letter in the text, a missing one
+			if ta != 0 {
+				del = never
+			}
+			if tb != 0 {
+				ins = never
+			}
+			v := min(prev[j]+del, cur[j-1]+ins, prev[j-1]+sub)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] &&
+				ta == 0 && am[i-2] == 0 && tb == 0 && termMark(j-2) == 0 {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = min(v, never)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[m], limit+1)
 }
 
 // osaDistance is the optimal-string-alignment edit distance (Levenshtein
@@ -447,6 +576,7 @@ func osaDistance(a, b string, limit int, scratch *matchScratch) int {
 type matchScratch struct {
 	buf, caseBuf []byte
 	ra, rb       []rune
+	wm           []rune // foldMarks of the window being verified
 	dp           []int
 }
 

@@ -73,6 +73,10 @@ type token struct {
 	start, end int    // byte offsets in lineText.text
 	raw        string // as read
 	folded     string // lower-cased, diacritics removed, OCR look-alikes folded
+	accented   bool   // folding removed an accent
+	// codeLeft, codeRight: the token is joined by hyphens, on that side,
+	// to parts of one word of which one has a digit (ACR-122U, SKU-ACR-7).
+	codeLeft, codeRight bool
 }
 
 func prepare(idx int, l *Line) lineText {
@@ -96,12 +100,43 @@ func prepare(idx int, l *Line) lineText {
 			}
 		})
 	}
+	lt.markCodes()
 	return lt
+}
+
+// markCodes sets codeLeft and codeRight: a run of tokens joined by single
+// hyphens inside one word is a compound, and one with a digit in it is a
+// product code, a SKU or a model number, whose parts are not words.
+func (lt *lineText) markCodes() {
+	toks := lt.tokens
+	joined := func(k int) bool { // token k is hyphen-joined to token k-1
+		return k > 0 && toks[k].word == toks[k-1].word && isHyphen(lt.text[toks[k-1].end:toks[k].start])
+	}
+	digit := func(k int) bool { return strings.IndexFunc(toks[k].raw, unicode.IsDigit) >= 0 }
+	for k := 1; k < len(toks); k++ {
+		if joined(k) {
+			toks[k].codeLeft = toks[k-1].codeLeft || digit(k-1)
+		}
+	}
+	for k := len(toks) - 2; k >= 0; k-- {
+		if joined(k + 1) {
+			toks[k].codeRight = toks[k+1].codeRight || digit(k+1)
+		}
+	}
+}
+
+// isHyphen: a hyphen, a Unicode hyphen, or the en dash OCR reads for one.
+func isHyphen(s string) bool {
+	switch s {
+	case "-", "\u2010", "\u2011", "\u2013":
+		return true
+	}
+	return false
 }
 
 func (lt *lineText) addToken(word, start, end int) {
 	raw := lt.text[start:end]
-	lt.tokens = append(lt.tokens, token{word: word, start: start, end: end, raw: raw, folded: fold(raw)})
+	lt.tokens = append(lt.tokens, token{word: word, start: start, end: end, raw: raw, folded: fold(raw), accented: hasAccent(raw)})
 }
 
 // isTokenRune: letters and digits, plus '|' which OCR produces for l/I.
@@ -145,12 +180,26 @@ func wordIndex(wordStart []int, off int) int {
 func fold(s string) string { return string(foldAppend(nil, s)) }
 
 // foldAppend appends the folded form of s to b.
-func foldAppend(b []byte, s string) []byte {
+func foldAppend(b []byte, s string) []byte { return foldInto(b, nil, s) }
+
+// foldMarks appends to marks one entry per rune of fold(s): the accented
+// letter (lower case) that folded to it, or 0. A letter folded from two
+// glyphs (rn→m) carries the mark of either. Only fuzzy matching looks at
+// marks, and only for text or terms that have accents.
+func foldMarks(marks []rune, s string) []rune {
+	foldInto(nil, &marks, s)
+	return marks
+}
+
+func foldInto(b []byte, marks *[]rune, s string) []byte {
 	base := len(b)
 	for _, r := range s {
 		r = unicode.ToLower(r)
+		var mark rune
 		if r >= utf8.RuneSelf {
-			r = stripAccent(r)
+			if a := stripAccent(r); a != r {
+				mark, r = r, a
+			}
 		}
 		switch r {
 		case '0':
@@ -176,12 +225,15 @@ func foldAppend(b []byte, s string) []byte {
 				switch {
 				case p == 'r' && r == 'n':
 					b[n-1] = 'm'
+					mergeMark(marks, mark)
 					continue
 				case p == 'c' && r == 'l':
 					b[n-1] = 'd'
+					mergeMark(marks, mark)
 					continue
 				case p == 'v' && r == 'v':
 					b[n-1] = 'w'
+					mergeMark(marks, mark)
 					continue
 				}
 			}
@@ -189,8 +241,34 @@ func foldAppend(b []byte, s string) []byte {
 		} else {
 			b = utf8.AppendRune(b, r)
 		}
+		if marks != nil {
+			*marks = append(*marks, mark)
+		}
 	}
 	return b
+}
+
+func mergeMark(marks *[]rune, mark rune) {
+	if marks != nil && mark != 0 {
+		(*marks)[len(*marks)-1] = mark
+	}
+}
+
+// hasAccent reports whether folding strips an accent from s.
+func hasAccent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if r >= utf8.RuneSelf {
+					if l := unicode.ToLower(r); stripAccent(l) != l {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 var accents = map[rune]rune{
