@@ -177,12 +177,28 @@ func colBlank(img *image.RGBA, x, y0, y1 int) bool {
 // (inked on both sides), so a card that appears over a slide stays the card.
 func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	b := img.Rect
-	if r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y, r.Min.X, r.Max.X) {
+	// An edge between two backgrounds is a panel's (a card, a terminal, a
+	// video beside a document), not text running across: growing there
+	// would pull the document's lines into every read of the panel, cut
+	// anew with new keys on every change of an area that keeps changing.
+	// Only a long edge (more than a line's height) is judged so: along a
+	// short one (a typed digit) the band inside may be mostly ink.
+	bgAcross := func(in, out image.Rectangle) bool {
+		if max(in.Dx(), in.Dy()) <= maxGrowY {
+			return true
+		}
+		a, c := commonColour(img, in.Intersect(b)), commonColour(img, out.Intersect(b))
+		return near(a[:], c[:])
+	}
+	const band = 4
+	if r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y, r.Min.X, r.Max.X) &&
+		bgAcross(image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+band), image.Rect(r.Min.X, r.Min.Y-band, r.Max.X, r.Min.Y)) {
 		for n := 0; n < maxGrowY && r.Min.Y > b.Min.Y && !rowBlank(img, r.Min.Y-1, r.Min.X, r.Max.X); n++ {
 			r.Min.Y--
 		}
 	}
-	if r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y-1, r.Min.X, r.Max.X) {
+	if r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y-1, r.Min.X, r.Max.X) &&
+		bgAcross(image.Rect(r.Min.X, r.Max.Y-band, r.Max.X, r.Max.Y), image.Rect(r.Min.X, r.Max.Y, r.Max.X, r.Max.Y+band)) {
 		for n := 0; n < maxGrowY && r.Max.Y < b.Max.Y && !rowBlank(img, r.Max.Y, r.Min.X, r.Max.X); n++ {
 			r.Max.Y++
 		}
@@ -190,25 +206,36 @@ func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	// Horizontally words are separated by less than a column gap, so keep
 	// going over blank columns until a gap as wide as colGap is found.
 	gap := colGap(r.Dy())
-	if r.Min.X > b.Min.X && !colBlank(img, r.Min.X, r.Min.Y, r.Max.Y) {
+	if r.Min.X > b.Min.X && !colBlank(img, r.Min.X, r.Min.Y, r.Max.Y) &&
+		bgAcross(image.Rect(r.Min.X, r.Min.Y, r.Min.X+band, r.Max.Y), image.Rect(r.Min.X-band, r.Min.Y, r.Min.X, r.Max.Y)) {
 		for n, blanks := 0, 0; n < maxGrowX && r.Min.X-blanks > b.Min.X; n++ {
-			if colBlank(img, r.Min.X-blanks-1, r.Min.Y, r.Max.Y) {
+			x := r.Min.X - blanks - 1
+			if colBlank(img, x, r.Min.Y, r.Max.Y) {
 				if blanks++; blanks >= gap {
 					break
 				}
 				continue
 			}
+			// Ink after a gap: the same text only on the same background.
+			if blanks > 0 && !bgAcross(image.Rect(r.Min.X, r.Min.Y, r.Min.X+band, r.Max.Y), image.Rect(x+1-band, r.Min.Y, x+1, r.Max.Y)) {
+				break
+			}
 			r.Min.X -= blanks + 1
 			blanks = 0
 		}
 	}
-	if r.Max.X < b.Max.X && !colBlank(img, r.Max.X-1, r.Min.Y, r.Max.Y) {
+	if r.Max.X < b.Max.X && !colBlank(img, r.Max.X-1, r.Min.Y, r.Max.Y) &&
+		bgAcross(image.Rect(r.Max.X-band, r.Min.Y, r.Max.X, r.Max.Y), image.Rect(r.Max.X, r.Min.Y, r.Max.X+band, r.Max.Y)) {
 		for n, blanks := 0, 0; n < maxGrowX && r.Max.X+blanks < b.Max.X; n++ {
-			if colBlank(img, r.Max.X+blanks, r.Min.Y, r.Max.Y) {
+			x := r.Max.X + blanks
+			if colBlank(img, x, r.Min.Y, r.Max.Y) {
 				if blanks++; blanks >= gap {
 					break
 				}
 				continue
+			}
+			if blanks > 0 && !bgAcross(image.Rect(r.Max.X-band, r.Min.Y, r.Max.X, r.Max.Y), image.Rect(x, r.Min.Y, x+band, r.Max.Y)) {
+				break
 			}
 			r.Max.X += blanks + 1
 			blanks = 0

@@ -210,3 +210,28 @@ func TestCutNotAtPanelEdge(t *testing.T) {
 		t.Error("a region through new text cuts nothing")
 	}
 }
+
+// TestNoGrowthIntoNeighbourPanel: a panel with its own background that
+// changes (a video, a terminal, a card) beside a document is not grown
+// into the document's lines.
+func TestNoGrowthIntoNeighbourPanel(t *testing.T) {
+	prev := blank(900, 400)
+	for y := 20; y < 380; y += 18 {
+		glyphLine(prev, 10, y, 25, 30, 12, 5)
+	}
+	panel := image.Rect(300, 100, 600, 300)
+	ink(prev, panel, color.RGBA{24, 26, 30, 255}, color.RGBA{24, 26, 30, 255})
+	cur := clone(prev)
+	for y := 110; y < 290; y += 18 { // the panel's lines change (a terminal scrolled)
+		ink(cur, image.Rect(310, y, 590, y+12), color.RGBA{210, 215, 205, 255}, color.RGBA{24, 26, 30, 255})
+	}
+	got := Regions(prev, cur)
+	for _, r := range got {
+		if !r.In(panel) {
+			t.Errorf("region %v grew out of the panel %v", r, panel)
+		}
+	}
+	if len(got) == 0 {
+		t.Fatal("no change found")
+	}
+}
