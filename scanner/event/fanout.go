@@ -33,6 +33,8 @@ type output struct {
 	closed chan struct{} // flushed and closed
 	err    error         // sink's Close, once closed is closed
 	lost   int64         // still queued when Close gave up
+	// removed: closed on its own (CloseOutput); Emit and Close skip it.
+	removed bool
 }
 
 // NewFanout makes a fanout whose sinks each queue at most size events
@@ -67,7 +69,9 @@ func (f *Fanout) Emit(e Event) {
 		return
 	}
 	for _, o := range f.outs {
-		o.d.Emit(e)
+		if !o.removed {
+			o.d.Emit(e)
+		}
 	}
 }
 
@@ -75,12 +79,39 @@ func (f *Fanout) Emit(e Event) {
 // returns by deadline whatever they are doing: a sink still blocked then is
 // left behind (its goroutine stays blocked until the process exits) and
 // its queued events are counted as lost (Stats). It returns the first error
-// of a sink's Close that finished. Call it once.
+// of a sink's Close that finished. Events emitted afterwards are dropped.
 func (f *Fanout) Close(deadline time.Time) error {
 	f.mu.Lock()
 	f.closed = true
-	outs := f.outs
+	var outs []*output
+	for _, o := range f.outs {
+		if !o.removed {
+			o.removed = true
+			outs = append(outs, o)
+		}
+	}
 	f.mu.Unlock()
+	return closeAll(outs, deadline)
+}
+
+// CloseOutput delivers what is queued for the sink added under name and
+// closes it, by deadline, as Close does, while the others go on: a sink
+// that emits into the others when it closes (the actions report their
+// failures) is closed first. It stays in Stats.
+func (f *Fanout) CloseOutput(name string, deadline time.Time) error {
+	f.mu.Lock()
+	var outs []*output
+	for _, o := range f.outs {
+		if o.name == name && !o.removed {
+			o.removed = true
+			outs = append(outs, o)
+		}
+	}
+	f.mu.Unlock()
+	return closeAll(outs, deadline)
+}
+
+func closeAll(outs []*output, deadline time.Time) error {
 	for _, o := range outs {
 		o.stop()
 		go func() {
