@@ -265,6 +265,8 @@ type Webhook struct {
 	// number of tries per event.
 	Backoff  time.Duration
 	Attempts int
+	// CloseWait bounds Close's delivery of what is queued; default 3s.
+	CloseWait time.Duration
 
 	q         *queue.Queue[event.Event]
 	once      sync.Once
@@ -305,6 +307,9 @@ func (s *Webhook) start() {
 		}
 		if s.Attempts <= 0 {
 			s.Attempts = 4
+		}
+		if s.CloseWait <= 0 {
+			s.CloseWait = 3 * time.Second
 		}
 		go s.loop()
 	})
@@ -406,9 +411,9 @@ func (s *Webhook) send(body []byte) error {
 	return last
 }
 
-// Close delivers what is queued, waiting at most 3 s (a dead endpoint must
-// not hold up shutdown), then reports drops. It may be called more than
-// once, and concurrently.
+// Close delivers what is queued, waiting at most CloseWait (3 s; a dead
+// endpoint must not hold up shutdown), then reports drops. It may be called
+// more than once, and concurrently.
 func (s *Webhook) Close() error {
 	s.start()
 	s.closeOnce.Do(func() {
@@ -416,7 +421,7 @@ func (s *Webhook) Close() error {
 		close(s.closing)
 		select {
 		case <-s.done:
-		case <-time.After(3 * time.Second):
+		case <-time.After(s.CloseWait):
 			s.cancel()
 			<-s.done
 		}
