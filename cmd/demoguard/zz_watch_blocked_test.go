@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/demoguard/demoguard/scanner/capture/xtest"
+	"github.com/demoguard/demoguard/scanner/event"
+)
+
+// fillPipe writes into w until the pipe is full: its reader never reads,
+// so the next write blocks for good (a program that stopped reading).
+func fillPipe(t *testing.T, w *os.File) {
+	t.Helper()
+	buf := make([]byte, 4096)
+	for {
+		if err := w.SetWriteDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(buf); err != nil {
+			if !os.IsTimeout(err) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	w.SetWriteDeadline(time.Time{})
+}
+
+// blockedState is what the test reads of the page's /state.json.
+type blockedState struct {
+	Alerts []struct{ Incident, Rule string } `json:"alerts"`
+	Status struct {
+		Displays []string
+		Outputs  string
+	} `json:"status"`
+}
+
+// `demoguard watch --format json > pipe` whose reader stopped reading
+// before the first event: detection goes on, the alert reaches the --log
+// file and the presenter page, the page says stdout is losing events, and
+// SIGTERM ends the process within 2 s.
+func TestWatchStdoutNeverRead(t *testing.T) {
+	disp := xtest.StartXvfb(t, "1920x1080x24")
+	if err := xtest.SetRootImage(disp, slide()); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close() // never read
+	fillPipe(t, pw)
+
+	logFile := filepath.Join(t.TempDir(), "audit.jsonl")
+	cmd := exec.Command(os.Args[0], "watch", "--format", "json", "--interval", "100ms", "--log", logFile, "--ui", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", "DISPLAY="+disp, "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Stdout = pw
+	var stderr syncBuf
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close() // the child holds it
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	// waitFor polls cond until it holds, failing after d.
+	waitFor := func(d time.Duration, what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(d)
+		for !cond() {
+			select {
+			case err := <-exited:
+				t.Fatalf("watch exited (%v) waiting for %s; stderr:\n%s", err, what, stderr.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s within %v; stderr:\n%s", what, d, stderr.String())
+			}
+		}
+	}
+	var base string
+	waitFor(60*time.Second, "presenter page", func() bool {
+		m := regexp.MustCompile(`presenter page: (http://\S+)`).FindStringSubmatch(stderr.String())
+		if m != nil {
+			base = strings.TrimSuffix(m[1], "/")
+		}
+		return m != nil
+	})
+	state := func() blockedState {
+		t.Helper()
+		resp, err := http.Get(base + "/state.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st blockedState
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	logged := func() []event.Event {
+		f, err := os.Open(logFile)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		var es []event.Event
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var e event.Event
+			if json.Unmarshal(sc.Bytes(), &e) == nil {
+				es = append(es, e)
+			}
+		}
+		return es
+	}
+	// The start-up event, which used to block for good on stdout, reaches
+	// the log, and the agent runs (it used to show no displays).
+	waitFor(60*time.Second, "start-up event in the log", func() bool {
+		es := logged()
+		return len(es) > 0 && es[0].Event == event.Reload
+	})
+	waitFor(30*time.Second, "display on the page", func() bool { return len(state().Status.Displays) > 0 })
+	time.Sleep(time.Second) // the first frame read
+
+	win := show(t, disp, card("Memo: TOP SECRET"), 600, 500)
+	defer win.Close()
+	var alert event.Event
+	waitFor(30*time.Second, "alert in the log", func() bool {
+		for _, e := range logged() {
+			if e.Event == event.Alert {
+				alert = e
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(5*time.Second, "alert on the page", func() bool {
+		for _, a := range state().Alerts {
+			if a.Incident == alert.Incident {
+				return true
+			}
+		}
+		return false
+	})
+	// stdout has been blocked since the first event: the page says so.
+	waitFor(10*time.Second, "stdout named on the page", func() bool {
+		return strings.Contains(state().Status.Outputs, "stdout: blocked for")
+	})
+
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		took := time.Since(sent)
+		t.Logf("exit %v after SIGTERM in %v", err, took)
+		if took > 2*time.Second {
+			t.Errorf("SIGTERM took %v to end watch, want < 2s", took)
+		}
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0 (the outputs' wait is bounded); stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("watch still running 10s after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	if !regexp.MustCompile(`events lost: stdout: (blocked for \d+s, )?(\d+ events dropped, )?\d+ undelivered at shutdown`).MatchString(stderr.String()) {
+		t.Errorf("stderr does not count stdout's lost events:\n%s", stderr.String())
+	}
+	cleared := false
+	for _, e := range logged() {
+		cleared = cleared || (e.Event == event.Clear && e.Incident == alert.Incident)
+	}
+	if !cleared {
+		t.Errorf("the log has no clear of %s after SIGTERM", alert.Incident)
+	}
+}
