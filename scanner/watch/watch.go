@@ -38,6 +38,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	// Run's own lines on stderr (warnings, the start-up line, the page's
+	// address, the terminal's events) wait in a queue too, so a stderr that
+	// stopped taking them loses them, counted, and stops nothing. What is
+	// still queued when Run returns gets lineWait.
+	realStderr := stderr
+	lines := event.NewFanout(0, nil)
+	lines.Add("stderr", lineSink{stderr})
+	defer func() { lines.Close(time.Now().Add(lineWait)) }()
+	stderr = lineWriter{lines}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "demoguard: warning:", w)
 	}
@@ -90,7 +99,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	// With a feed on a terminal, a status line under the events.
 	var tty *statusLine
-	if cfg.Output != nil && !cfg.JSON && isTerminal(stderr) {
+	if cfg.Output != nil && !cfg.JSON && isTerminal(realStderr) {
 		tty = &statusLine{w: stderr}
 		stderr = tty
 	}
@@ -112,7 +121,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.JSON {
 		out.Add("stdout", &sink.JSON{W: stdout, ShowText: cfg.ShowText})
 	} else {
-		out.Add("stderr", &sink.Text{W: stderr, ShowText: cfg.ShowText})
+		out.Add("terminal", &sink.Text{W: stderr, ShowText: cfg.ShowText})
 	}
 	if cfg.Log != "" {
 		ls, err := sink.OpenLog(cfg.Log)
@@ -209,7 +218,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if aud != nil {
 		status.feed = aud.Status
 	}
-	status.outputs = out.Trouble
+	status.outputs = func() string {
+		return strings.Trim(out.Trouble()+"; "+lines.Trouble(), "; ")
+	}
 	p, err := startPrivate(privateOptions{
 		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, tokenFrom: cfg.TokenFrom, agentToken: cfg.AgentToken,
 		showText: cfg.ShowText, actions: cfg.Actions,
@@ -291,6 +302,32 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	return nil
 }
+
+// lineWait is how long Run's last lines on stderr may take when it returns.
+const lineWait = 250 * time.Millisecond
+
+// lineWriter queues each Write as one event for lineSink: Run's lines on
+// stderr go through the same bounded, never-blocking queue as events.
+type lineWriter struct{ lines *event.Fanout }
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w.lines.Emit(event.Event{Message: string(p)})
+	return len(p), nil
+}
+
+// lineSink writes what lineWriter queued; the queue's drop reports (error
+// events) become a line of their own.
+type lineSink struct{ w io.Writer }
+
+func (s lineSink) Emit(e event.Event) {
+	if e.Event == event.Error {
+		io.WriteString(s.w, "demoguard: "+strings.Replace(e.Message, "events dropped", "lines dropped", 1)+"\n")
+		return
+	}
+	io.WriteString(s.w, e.Message)
+}
+
+func (lineSink) Close() error { return nil }
 
 // emitOnly gives the agent the outputs to emit into: Run closes them, by
 // a deadline, after the agent returned.
