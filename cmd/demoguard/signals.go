@@ -15,7 +15,7 @@ import (
 // webhook, hub: watch.OutputWait), but a write into a pipe nobody reads
 // never returns, whoever makes it (stdout, stderr, the last line of a
 // report): past this the process exits anyway, as a second signal makes it.
-const shutdownLimit = 1800 * time.Millisecond
+const shutdownLimit = 1700 * time.Millisecond
 
 // signalContext returns a context cancelled by the first SIGINT or SIGTERM;
 // a second one exits at once through exit (status 128+signal, as a shell
@@ -53,7 +53,7 @@ func signalContext(parent context.Context, stderr io.Writer, exit func(int)) (co
 			say(stderr, fmt.Sprintf("demoguard: second %v: exiting at once\n", s))
 			exit(code(s))
 		case <-time.After(shutdownLimit):
-			say(stderr, fmt.Sprintf("demoguard: still stopping %v after %v (an output blocked?): exiting; what it had not written is lost\n", shutdownLimit, first))
+			say(stderr, fmt.Sprintf("demoguard: %s: not stopped after %v (a write that does not return?): exiting; what was not written is lost\n", sigName(first), shutdownLimit))
 			exit(code(first))
 		}
 	}()
@@ -68,4 +68,14 @@ func say(w io.Writer, msg string) {
 	case <-done:
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+func sigName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
