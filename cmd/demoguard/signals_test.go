@@ -106,7 +106,7 @@ func asExit(err error, ee **exec.ExitError) bool {
 // return): the process exits by itself after shutdownLimit, saying so.
 func TestShutdownLimit(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_SIGNALS=1")
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_SIGNALS=1", noRaceExitSleep())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func watchNeverRead(t *testing.T, blockStderr bool) {
 		l.Close()
 	}
 	cmd := exec.Command(os.Args[0], "watch", "--format", "json", "--interval", "100ms", "--log", logFile, "--ui", addr)
-	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", "DISPLAY="+disp, "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", noRaceExitSleep(), "DISPLAY="+disp, "XDG_CONFIG_HOME="+t.TempDir())
 	cmd.Stdout = pw
 	var stderr syncBuf
 	cmd.Stderr = &stderr
@@ -219,6 +219,13 @@ func watchNeverRead(t *testing.T, blockStderr bool) {
 	}
 }
 
+// noRaceExitSleep is GORACE without the race detector's 1 s sleep at every
+// process exit (atexit_sleep_ms), which the timings here would count: the
+// agent's OCR workers are this test binary too.
+func noRaceExitSleep() string {
+	return "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
+}
+
 // neverRead returns the write end of a pipe that is full and whose reader
 // never reads; the reader is closed when the test ends.
 func neverRead(t *testing.T) *os.File {
@@ -277,7 +284,7 @@ func stopWithin(t *testing.T, cmd *exec.Cmd, exited <-chan error, d time.Duratio
 func TestScanStdoutNeverRead(t *testing.T) {
 	pw := neverRead(t)
 	cmd := exec.Command(os.Args[0], "scan", "--rules", "../../testdata/office/rules.toml", "../../testdata/office/plan.docx")
-	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", noRaceExitSleep(), "XDG_CONFIG_HOME="+t.TempDir())
 	cmd.Stdout = pw
 	var stderr syncBuf
 	cmd.Stderr = &stderr
@@ -327,7 +334,7 @@ func TestHubOutputNeverRead(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(os.Args[0], "hub", "--listen", addr)
-	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_MAIN=1", noRaceExitSleep(), "XDG_CONFIG_HOME="+t.TempDir())
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
