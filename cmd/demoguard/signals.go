@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -22,22 +23,27 @@ const shutdownLimit = 1700 * time.Millisecond
 // reports a killed process).
 //
 // Past shutdownLimit after the first signal it exits as on a second one
-// (a write blocked for good must not need SIGKILL). Its last line on stderr
-// is given 100 ms, as stderr may be the pipe that blocks.
+// (a write blocked for good must not need SIGKILL), unless the returned
+// cancel was called (the caller is exiting on its own). Its last line on
+// stderr is given 100 ms, as stderr may be the pipe that blocks.
 //
 // The second signal is handled here rather than by restoring the default
 // action after the first: a process started with SIGINT ignored (a
 // script's "demoguard watch &") gets that ignored disposition back when the
 // handler is removed, and would then ignore every further Ctrl-C.
 func signalContext(parent context.Context, stderr io.Writer, exit func(int)) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancelCtx := context.WithCancel(parent)
+	stopped := make(chan struct{})
+	var once sync.Once
+	// cancel also disarms the shutdown limit: the caller is exiting.
+	cancel := func() { once.Do(func() { close(stopped) }); cancelCtx() }
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		var first os.Signal
 		select {
 		case first = <-sigs:
-			cancel()
+			cancelCtx()
 		case <-ctx.Done():
 			signal.Stop(sigs)
 			return
@@ -49,6 +55,7 @@ func signalContext(parent context.Context, stderr io.Writer, exit func(int)) (co
 			return 130
 		}
 		select {
+		case <-stopped:
 		case s := <-sigs:
 			say(stderr, fmt.Sprintf("demoguard: second %v: exiting at once\n", s))
 			exit(code(s))
