@@ -108,7 +108,16 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("watch: %s", oneLine(err.Error()))
 	}
-	defer eng.Close()
+	defer func() {
+		// Idle workers exit once their pipe is closed, a busy one when its
+		// read ends: shutdown waits workerWait for them, not longer.
+		done := make(chan struct{})
+		go func() { defer close(done); eng.Close() }()
+		select {
+		case <-done:
+		case <-time.After(workerWait):
+		}
+	}()
 
 	warn := func(msg string) { fmt.Fprintln(stderr, "demoguard:", msg) }
 	// Every event, from the start-up one to the last clear, leaves through
@@ -302,6 +311,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	return nil
 }
+
+// workerWait is how long Run waits for the OCR workers to exit when it
+// returns; the rest exit on their own (their request pipe is closed).
+const workerWait = 300 * time.Millisecond
 
 // lineWait is how long Run's last lines on stderr may take when it returns.
 const lineWait = 250 * time.Millisecond
