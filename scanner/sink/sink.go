@@ -1,6 +1,7 @@
 // Package sink holds the agent's own outputs: the terminal, JSON lines on
 // stdout, the audit log, desktop notifications and webhooks. Each is an
-// event.Sink; Multi fans an event out to several.
+// event.Sink; event.Fanout hands events to several, each through a queue of
+// its own (a sink that blocks must not hold up the others).
 package sink
 
 import (
@@ -26,26 +27,6 @@ import (
 	"github.com/demoguard/demoguard/scanner/internal/childenv"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
-
-// Multi fans an event out to several sinks, in order.
-type Multi []event.Sink
-
-func (ss Multi) Emit(e event.Event) {
-	for _, s := range ss {
-		s.Emit(e)
-	}
-}
-
-// Close closes every sink and returns the first error.
-func (ss Multi) Close() error {
-	var first error
-	for _, s := range ss {
-		if err := s.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
 
 // Text writes one human line per event, for the presenter's terminal;
 // alerts ring the bell.
