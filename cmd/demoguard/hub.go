@@ -33,6 +33,7 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("--offline-after %v: want a positive duration", *offline)}
 	}
 	o := hub.Options{Addr: *listen, OfflineAfter: *offline}
+	var warnings []string
 	for _, sc := range []struct {
 		src       secret.Source
 		val, from *string
@@ -45,7 +46,7 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 			return &exitError{code: exitErr, msg: "hub: " + err.Error()}
 		}
 		if warn != "" {
-			fmt.Fprintln(s.err, "demoguard: warning:", warn)
+			warnings = append(warnings, warn)
 		}
 		*sc.val, *sc.from = v, from
 	}
@@ -53,8 +54,14 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}
-	srv.Announce(s.err)
-	fmt.Fprintln(s.err, "demoguard: hub running; Ctrl-C stops")
+	// The hub serves from here on, even while stderr does not take these
+	// lines (a pipe nobody reads); a signal ends the wait.
+	errw := ctxWriter{ctx, s.err}
+	for _, w := range warnings {
+		fmt.Fprintln(errw, "demoguard: warning:", w)
+	}
+	srv.Announce(errw)
+	fmt.Fprintln(errw, "demoguard: hub running; Ctrl-C stops")
 	<-ctx.Done()
 	// Agents keep their events queued while the hub is away, and the
 	// next hub rebuilds its view from their heartbeats: nothing to save.
@@ -65,7 +72,7 @@ func runHub(ctx context.Context, args []string, s stdio) error {
 		if err != nil {
 			return &exitError{code: exitErr, msg: err.Error()}
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Second): // a signal ends the hub within 2 s
 	}
 	return nil
 }

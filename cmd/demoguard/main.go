@@ -14,8 +14,9 @@ func main() {
 	ocr.MaybeRunWorker()
 	ctx, cancel := signalContext(context.Background(), os.Stderr, os.Exit)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	cancel()
-	os.Exit(exitCode(err, os.Stderr))
+	code := exitCode(err, os.Stderr) // its line may block: still under the shutdown limit
+	cancel()                         // disarms the limit: exiting now
+	os.Exit(code)
 }
 
 func exitCode(err error, stderr *os.File) int {

@@ -163,7 +163,9 @@ func runScan(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return &exitError{code: exitErr, msg: err.Error()}
 	}
-	if err := writeScanReport(s.out, o.format, res, sc, rs); err != nil {
+	// The report may go into a pipe whose reader stopped: a signal still
+	// ends the command at once.
+	if err := writeScanReport(ctxWriter{ctx, s.out}, o.format, res, sc, rs); err != nil {
 		return &exitError{code: exitErr, msg: fmt.Sprintf("scan: write report: %v", err)}
 	}
 	switch {

@@ -101,3 +101,41 @@ func asExit(err error, ee **exec.ExitError) bool {
 	*ee = e
 	return ok
 }
+
+// One signal and a shutdown that never finishes (a write that does not
+// return): the process exits by itself after shutdownLimit, saying so.
+func TestShutdownLimit(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "DEMOGUARD_TEST_SIGNALS=1", noRaceExitSleep())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("child said %q, want ready", sc.Text())
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if !sc.Scan() || sc.Text() != "first" {
+		t.Fatalf("child said %q, want first", sc.Text())
+	}
+	err = cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	if !asExit(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Fatalf("exit: %v, want status %d; stderr: %s", err, 128+int(syscall.SIGTERM), stderr.String())
+	}
+	if took < shutdownLimit || took > 2*time.Second {
+		t.Errorf("exited %v after the signal, want between %v and 2s", took, shutdownLimit)
+	}
+	if !strings.Contains(stderr.String(), "SIGTERM: not stopped after") {
+		t.Errorf("stderr %q does not say why it exited", stderr.String())
+	}
+}

@@ -117,6 +117,9 @@ type Options struct {
 	OnError func(event.Event)
 	// Now is the clock for error events; default time.Now.
 	Now func() time.Time
+	// CloseWait bounds Close's wait for the actions queued and in flight
+	// before their commands are killed; default 5s.
+	CloseWait time.Duration
 }
 
 // Runner is a event.Sink that runs the configured actions.
@@ -136,7 +139,7 @@ type Runner struct {
 	cmdWG     sync.WaitGroup // commands running, and drop reports
 	closed    atomic.Bool    // Close has returned: report nothing more
 	closeOnce sync.Once
-	// closeWait bounds Close's wait for actions in flight; default 5s.
+	// closeWait bounds Close's wait for actions in flight (Options.CloseWait).
 	closeWait time.Duration
 
 	// Scene state, used only by the scene goroutine.
@@ -171,6 +174,9 @@ func New(cfg Config, opt Options) (*Runner, error) {
 	}
 	if r.opt.Now == nil {
 		r.opt.Now = time.Now
+	}
+	if opt.CloseWait > 0 {
+		r.closeWait = opt.CloseWait
 	}
 	needOBS := false
 	for _, sev := range Severities {
@@ -392,8 +398,8 @@ func (r *Runner) fail(e event.Event, err error) {
 }
 
 // Close runs what is queued (switching OBS back for the clears the agent
-// sends when it stops), waiting at most 5 s before killing commands still
-// running, and closes the OBS connection.
+// sends when it stops), waiting at most CloseWait (5 s) before killing
+// commands still running, and closes the OBS connection.
 func (r *Runner) Close() error {
 	// Once, and every caller returns only when it is done: Close may be
 	// called concurrently (shutdown and a failed start-up both close).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/demoguard/demoguard/scanner/internal/queue"
@@ -19,8 +20,9 @@ type Dispatcher struct {
 	q    *queue.Queue[Event]
 	now  func() time.Time
 
-	deliver  sync.Mutex // one delivery at a time, so the sink sees events in order
-	reported int64      // drops already reported
+	deliver  sync.Mutex   // one delivery at a time, so the sink sees events in order
+	reported int64        // drops already reported
+	busy     atomic.Int64 // when the sink's Emit in progress started (unix ns; 0: idle)
 }
 
 // DefaultQueue is the dispatcher's bound when none is given: minutes of a
@@ -45,6 +47,20 @@ func (d *Dispatcher) Emit(e Event) { d.q.Push(e) }
 // Dropped is how many events were dropped because the sink fell behind.
 func (d *Dispatcher) Dropped() int64 { return d.q.Dropped() }
 
+// Queued is how many events wait for the sink (the one it is taking
+// included).
+func (d *Dispatcher) Queued() int { return d.q.Len() }
+
+// Stalled is how long the sink has been inside one Emit, at now (0 when it
+// is not taking an event): a pipe nobody reads shows here long before its
+// events are dropped.
+func (d *Dispatcher) Stalled(now time.Time) time.Duration {
+	if t := d.busy.Load(); t != 0 {
+		return max(0, now.Sub(time.Unix(0, t)))
+	}
+	return 0
+}
+
 // Run delivers events as they come until ctx is done. Events queued then
 // stay queued: Flush delivers them.
 func (d *Dispatcher) Run(ctx context.Context) {
@@ -66,7 +82,7 @@ func (d *Dispatcher) Flush() {
 	for {
 		batch, mark := d.q.Peek(64)
 		if n := d.q.Dropped(); n > d.reported {
-			d.sink.Emit(Event{Event: Error, Time: d.now(),
+			d.emit(Event{Event: Error, Time: d.now(),
 				Message: fmt.Sprintf("%d events dropped: an output (terminal, pipe, log) is not keeping up", n-d.reported)})
 			d.reported = n
 		}
@@ -74,8 +90,14 @@ func (d *Dispatcher) Flush() {
 			return
 		}
 		for _, e := range batch {
-			d.sink.Emit(e)
+			d.emit(e)
 		}
 		d.q.Ack(mark)
 	}
+}
+
+func (d *Dispatcher) emit(e Event) {
+	d.busy.Store(time.Now().UnixNano())
+	d.sink.Emit(e)
+	d.busy.Store(0)
 }

@@ -42,6 +42,8 @@ type Client struct {
 	Warn func(string)
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// CloseWait bounds Close's delivery of what is queued; default 3s.
+	CloseWait time.Duration
 
 	once   sync.Once
 	q      *queue.Queue[event.Event]
@@ -80,6 +82,9 @@ func (c *Client) start() {
 		}
 		if c.Now == nil {
 			c.Now = time.Now
+		}
+		if c.CloseWait <= 0 {
+			c.CloseWait = 3 * time.Second
 		}
 		b := make([]byte, 8)
 		rand.Read(b)
@@ -228,8 +233,8 @@ func (c *Client) warn(msg string) {
 }
 
 // Close stops the heartbeat and delivers what is queued, waiting at most
-// 3 s (an unreachable hub must not hold up shutdown), with a last report
-// that tells the hub the agent stopped. Events it could not deliver are
+// CloseWait (3 s; an unreachable hub must not hold up shutdown), with a
+// last report that tells the hub the agent stopped. Events it could not deliver are
 // reported through Warn, not as an error: the agent itself did its work
 // (and --log holds every event), so shutdown stays clean, as for the
 // webhook sink.
@@ -237,7 +242,7 @@ func (c *Client) Close() error {
 	c.start()
 	c.cancel()
 	<-c.done
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), c.CloseWait)
 	defer cancel()
 	for {
 		err := c.flush(ctx, c.q.Len() <= maxBatch)

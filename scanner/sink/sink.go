@@ -1,6 +1,7 @@
 // Package sink holds the agent's own outputs: the terminal, JSON lines on
 // stdout, the audit log, desktop notifications and webhooks. Each is an
-// event.Sink; Multi fans an event out to several.
+// event.Sink; event.Fanout hands events to several, each through a queue of
+// its own (a sink that blocks must not hold up the others).
 package sink
 
 import (
@@ -26,26 +27,6 @@ import (
 	"github.com/demoguard/demoguard/scanner/internal/childenv"
 	"github.com/demoguard/demoguard/scanner/internal/queue"
 )
-
-// Multi fans an event out to several sinks, in order.
-type Multi []event.Sink
-
-func (ss Multi) Emit(e event.Event) {
-	for _, s := range ss {
-		s.Emit(e)
-	}
-}
-
-// Close closes every sink and returns the first error.
-func (ss Multi) Close() error {
-	var first error
-	for _, s := range ss {
-		if err := s.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
 
 // Text writes one human line per event, for the presenter's terminal;
 // alerts ring the bell.
@@ -265,6 +246,8 @@ type Webhook struct {
 	// number of tries per event.
 	Backoff  time.Duration
 	Attempts int
+	// CloseWait bounds Close's delivery of what is queued; default 3s.
+	CloseWait time.Duration
 
 	q         *queue.Queue[event.Event]
 	once      sync.Once
@@ -305,6 +288,9 @@ func (s *Webhook) start() {
 		}
 		if s.Attempts <= 0 {
 			s.Attempts = 4
+		}
+		if s.CloseWait <= 0 {
+			s.CloseWait = 3 * time.Second
 		}
 		go s.loop()
 	})
@@ -406,9 +392,9 @@ func (s *Webhook) send(body []byte) error {
 	return last
 }
 
-// Close delivers what is queued, waiting at most 3 s (a dead endpoint must
-// not hold up shutdown), then reports drops. It may be called more than
-// once, and concurrently.
+// Close delivers what is queued, waiting at most CloseWait (3 s; a dead
+// endpoint must not hold up shutdown), then reports drops. It may be called
+// more than once, and concurrently.
 func (s *Webhook) Close() error {
 	s.start()
 	s.closeOnce.Do(func() {
@@ -416,7 +402,7 @@ func (s *Webhook) Close() error {
 		close(s.closing)
 		select {
 		case <-s.done:
-		case <-time.After(3 * time.Second):
+		case <-time.After(s.CloseWait):
 			s.cancel()
 			<-s.done
 		}

@@ -124,6 +124,9 @@ var tmpl = template.Must(template.New("ui").Funcs(web.Funcs).Parse(`
 <div><dt>Rules</dt><dd>{{.Status.Rules}}</dd></div>
 <div><dt>Viewers</dt><dd>{{.Viewers}}</dd></div>
 </dl>
+{{- if .Status.Outputs}}
+<p class="err"><strong>Outputs losing events:</strong> {{.Status.Outputs}}</p>
+{{- end}}
 {{- if .Status.ReloadError}}
 <p class="err"><strong>Rules did not reload:</strong> {{.Status.ReloadError}}</p>
 {{- else if .LastErr}}

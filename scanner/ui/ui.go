@@ -30,6 +30,10 @@ type Status struct {
 	// Feed is the audience feed's line (target, fps, delay, regions held
 	// and covered, frames dropped); empty without --output.
 	Feed string
+	// Outputs names the outputs that lose or hold back events (stdout
+	// piped to a program that stopped reading, a hung disk) and how many
+	// they lost; empty while every output keeps up.
+	Outputs string
 }
 
 // StatusSource is where the page reads the agent's status; it is called

@@ -312,6 +312,26 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+// An output losing events (stdout piped to a program that stopped
+// reading) is named on the page and in /state.json; nothing is shown
+// while every output keeps up.
+func TestStatusOutputs(t *testing.T) {
+	trouble := ""
+	s := New(Options{Status: StatusFunc(func() Status { return Status{Outputs: trouble} })})
+	if body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String(); strings.Contains(body, "losing events") {
+		t.Errorf("outputs shown as losing events while none does")
+	}
+	trouble = "stdout: blocked for 40s, 1030 events dropped"
+	body := get(t, s.Handler(), "http://127.0.0.1:8765/", nil).Body.String()
+	if !strings.Contains(body, "Outputs losing events:</strong> "+trouble) {
+		t.Errorf("page does not name the output losing events:\n%s", body)
+	}
+	state := get(t, s.Handler(), "http://127.0.0.1:8765/state.json", nil).Body.String()
+	if !strings.Contains(state, `"Outputs":"`+trouble+`"`) {
+		t.Errorf("state.json lacks the outputs' trouble: %s", state)
+	}
+}
+
 // TestStream reads the event stream as a browser would.
 func TestStream(t *testing.T) {
 	s, err := Start(Options{Addr: "127.0.0.1:0"})

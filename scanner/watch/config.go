@@ -353,6 +353,9 @@ type Config struct {
 	Stdout, Stderr io.Writer
 	// Started, when set (tests, benchmarks), is given the agent before it runs.
 	Started func(*agent.Agent)
+	// EventQueue bounds the events waiting for each output (0:
+	// event.DefaultQueue); not a flag.
+	EventQueue int
 }
 
 // ParseMaxCPU reads "50%" or "50" as half of one core.

@@ -10,7 +10,6 @@ import (
 	"github.com/demoguard/demoguard/scanner/agent"
 	"github.com/demoguard/demoguard/scanner/event"
 	"github.com/demoguard/demoguard/scanner/hub"
-	"github.com/demoguard/demoguard/scanner/sink"
 	"github.com/demoguard/demoguard/scanner/ui"
 )
 
@@ -35,23 +34,24 @@ type private struct {
 	actions *actions.Runner
 }
 
-// sinks are the started outputs as sinks for the agent.
-func (p *private) sinks() sink.Multi {
-	var ss sink.Multi
+// actionsOutput names the actions among the outputs (Run closes them first).
+const actionsOutput = "actions"
+
+// add gives out the started outputs.
+func (p *private) add(out *event.Fanout) {
 	if p.page != nil {
-		ss = append(ss, p.page)
+		out.Add("presenter page", p.page)
 	}
 	if p.hub != nil {
-		ss = append(ss, p.hub)
+		out.Add("hub", p.hub)
 	}
 	if p.actions != nil {
-		ss = append(ss, p.actions)
+		out.Add(actionsOutput, p.actions)
 	}
-	return ss
 }
 
-// closeActions stops the actions first: their last error events go into
-// the other sinks, which must still be open and not locked for closing.
+// closeActions stops the actions when start-up failed (once added to the
+// outputs, Run closes them there).
 func (p *private) closeActions() {
 	if p.actions != nil {
 		p.actions.Close()
@@ -66,7 +66,7 @@ func (p *private) closeActions() {
 func startPrivate(o privateOptions, status ui.StatusSource, emit func(event.Event), warn func(string), w io.Writer) (*private, error) {
 	p := &private{}
 	if !o.actions.Empty() {
-		r, err := actions.New(o.actions, actions.Options{ShowText: o.showText, OnError: emit})
+		r, err := actions.New(o.actions, actions.Options{ShowText: o.showText, OnError: emit, CloseWait: OutputWait / 2})
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
@@ -78,7 +78,7 @@ func startPrivate(o privateOptions, status ui.StatusSource, emit func(event.Even
 			p.closeActions()
 			return nil, err
 		}
-		c.ShowText, c.Warn = o.showText, warn
+		c.ShowText, c.Warn, c.CloseWait = o.showText, warn, OutputWait*3/4
 		c.Start()
 		p.hub = c
 	} else if o.room != "" {
@@ -107,6 +107,7 @@ type agentStatus struct {
 	displays func() []string
 	rules    func() (n int, sources []string)
 	feed     func() string // nil without --output
+	outputs  func() string // outputs losing or holding back events
 
 	mu     sync.Mutex
 	start  time.Time
@@ -145,6 +146,9 @@ func (s *agentStatus) Status() ui.Status {
 	}
 	if s.feed != nil {
 		out.Feed = s.feed()
+	}
+	if s.outputs != nil {
+		out.Outputs = s.outputs()
 	}
 	return out
 }

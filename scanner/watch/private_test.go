@@ -58,14 +58,19 @@ func TestPrivateOutputs(t *testing.T) {
 	if !strings.Contains(out.String(), "presenter page: http://127.0.0.1:") || !strings.Contains(out.String(), "?token=tok") {
 		t.Errorf("announcement: %q", out.String())
 	}
-	if len(p.sinks()) != 3 {
-		t.Fatalf("%d sinks, want page, hub and actions", len(p.sinks()))
+	outs := event.NewFanout(0, nil)
+	p.add(outs)
+	if st := outs.Stats(); len(st) != 3 {
+		t.Fatalf("%d outputs (%+v), want page, hub and actions", len(st), st)
 	}
 	d := 0
 	now := time.Now()
-	p.sinks().Emit(event.Event{Event: event.Alert, Time: now, FirstSeen: &now, Rule: "revenue", Severity: "critical", Display: &d, Incident: "i-1"})
-	p.closeActions() // runs the command; its failure is reported first
-	if err := p.sinks().Close(); err != nil {
+	outs.Emit(event.Event{Event: event.Alert, Time: now, FirstSeen: &now, Rule: "revenue", Severity: "critical", Display: &d, Incident: "i-1"})
+	// Runs the command; its failure is reported first.
+	if err := outs.CloseOutput(actionsOutput, time.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := outs.Close(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -88,7 +93,7 @@ func TestPrivateTokenFromFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.sinks().Close()
+	defer p.page.Close()
 	if strings.Contains(out.String(), "file-tok") || !strings.Contains(out.String(), "page.token") {
 		t.Errorf("announcement: %q", out.String())
 	}

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +38,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	// Run's own lines on stderr (warnings, the start-up line, the page's
+	// address, the terminal's events) wait in a queue too, so a stderr that
+	// stopped taking them loses them, counted, and stops nothing. What is
+	// still queued when Run returns gets lineWait.
+	realStderr := stderr
+	lines := event.NewFanout(0, nil)
+	lines.Add("stderr", lineSink{stderr})
+	defer func() { lines.Close(time.Now().Add(lineWait)) }()
+	stderr = lineWriter{lines}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "demoguard: warning:", w)
 	}
@@ -91,7 +99,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	// With a feed on a terminal, a status line under the events.
 	var tty *statusLine
-	if cfg.Output != nil && !cfg.JSON && isTerminal(stderr) {
+	if cfg.Output != nil && !cfg.JSON && isTerminal(realStderr) {
 		tty = &statusLine{w: stderr}
 		stderr = tty
 	}
@@ -100,21 +108,37 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("watch: %s", oneLine(err.Error()))
 	}
-	defer eng.Close()
+	defer func() {
+		// Idle workers exit once their pipe is closed, a busy one when its
+		// read ends: shutdown waits workerWait for them, not longer.
+		done := make(chan struct{})
+		go func() { defer close(done); eng.Close() }()
+		select {
+		case <-done:
+		case <-time.After(workerWait):
+		}
+	}()
 
 	warn := func(msg string) { fmt.Fprintln(stderr, "demoguard:", msg) }
-	var sinks sink.Multi
+	// Every event, from the start-up one to the last clear, leaves through
+	// out: each output has a bounded queue of its own, so one that blocks
+	// (stdout piped to a reader that stopped reading) loses its own events,
+	// counted, and holds up neither detection nor the other outputs.
+	out := event.NewFanout(cfg.EventQueue, nil)
+	// closeOutputs is for start-up failures: nothing is queued yet.
+	closeOutputs := func() { out.Close(time.Now().Add(OutputWait)) }
 	if cfg.JSON {
-		sinks = append(sinks, &sink.JSON{W: stdout, ShowText: cfg.ShowText})
+		out.Add("stdout", &sink.JSON{W: stdout, ShowText: cfg.ShowText})
 	} else {
-		sinks = append(sinks, &sink.Text{W: stderr, ShowText: cfg.ShowText})
+		out.Add("terminal", &sink.Text{W: stderr, ShowText: cfg.ShowText})
 	}
 	if cfg.Log != "" {
 		ls, err := sink.OpenLog(cfg.Log)
 		if err != nil {
+			closeOutputs()
 			return fmt.Errorf("watch: %w", err)
 		}
-		sinks = append(sinks, ls)
+		out.Add("--log", ls)
 	}
 	if cfg.Notify {
 		if tool := map[string]string{"linux": "notify-send", "darwin": "osascript", "windows": "powershell"}[runtime.GOOS]; tool != "" {
@@ -122,12 +146,11 @@ func Run(ctx context.Context, cfg Config) error {
 				warn("--notify: " + tool + " not found; no desktop notifications (Debian: apt-get install libnotify-bin)")
 			}
 		}
-		sinks = append(sinks, &sink.Notify{})
+		out.Add("--notify", &sink.Notify{})
 	}
 	if cfg.Webhook != "" {
-		sinks = append(sinks, &sink.Webhook{URL: cfg.Webhook, Secret: cfg.WebhookSecret, ShowText: cfg.ShowText, Warn: warn})
+		out.Add("webhook", &sink.Webhook{URL: cfg.Webhook, Secret: cfg.WebhookSecret, ShowText: cfg.ShowText, Warn: warn, CloseWait: OutputWait * 3 / 4})
 	}
-	out := &lockedSink{s: sinks}
 
 	// DAMAGE lets a static screen cost nothing; without it every frame is
 	// captured and compared (still correct, just more CPU).
@@ -151,7 +174,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		aud, err = startAudience(ctx, cfg, cp.DisplayName(), fed, monitors, func() int { return cur.Load().NearPx() }, out.Emit, warn)
 		if err != nil {
-			sinks.Close()
+			closeOutputs()
 			return fmt.Errorf("watch: %s", oneLine(err.Error()))
 		}
 		capturer = maskingCapturer{Capturer: capturer, exclude: aud.exclude}
@@ -168,7 +191,7 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 			return nil
 		},
-		Sink:     out,
+		Sink:     emitOnly{out},
 		Display:  cfg.Display,
 		Interval: interval,
 		MaxCPU:   cfg.MaxCPU,
@@ -183,8 +206,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	ag := agent.New(agentCfg)
 
-	// The page, the hub and the actions: started before anything emits,
-	// so out.s is complete by the time the agent or the reloader use it.
+	// The page, the hub and the actions: started before the agent and the
+	// reloader emit, so they get every event but the feed's first.
 	status := &agentStatus{
 		agent: ag,
 		displays: func() []string {
@@ -204,6 +227,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if aud != nil {
 		status.feed = aud.Status
 	}
+	status.outputs = func() string {
+		return strings.Trim(out.Trouble()+"; "+lines.Trouble(), "; ")
+	}
 	p, err := startPrivate(privateOptions{
 		ui: cfg.UI, hub: cfg.Hub, room: cfg.Room, token: cfg.Token, tokenFrom: cfg.TokenFrom, agentToken: cfg.AgentToken,
 		showText: cfg.ShowText, actions: cfg.Actions,
@@ -212,10 +238,10 @@ func Run(ctx context.Context, cfg Config) error {
 		if aud != nil {
 			aud.stop()
 		}
-		sinks.Close()
+		closeOutputs()
 		return fmt.Errorf("watch: %s", oneLine(err.Error()))
 	}
-	out.s = append(sinks, p.sinks()...)
+	p.add(out)
 
 	var rl *reload.Watcher
 	if len(cfg.Rules) > 0 {
@@ -252,14 +278,21 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Started(ag)
 	}
 	runErr := ag.Run(ctx)
+	// From here the outputs have OutputWait to take what is queued: an
+	// output still blocked then loses it (counted below), so that a signal
+	// ends the process in time whatever an output is doing.
+	deadline := time.Now().Add(OutputWait)
 	// The reloader is joined first: a reload in flight must not emit into
 	// outputs that are closing.
 	if rl != nil {
 		rl.Stop()
 	}
-	// Actions next: a failing action reports through out, which must not
-	// be closing (holding its lock) while the action waits to report.
-	p.closeActions()
+	// Actions next: they get the last clears (an OBS scene switched back)
+	// and report failures through the other outputs, which must not be
+	// closed yet.
+	if err := out.CloseOutput(actionsOutput, time.Now().Add(OutputWait*3/4)); err != nil && runErr == nil {
+		runErr = err
+	}
 	// The feed ends after the agent (no more frames) and before the
 	// outputs close (its stopped event goes out).
 	if aud != nil {
@@ -267,8 +300,11 @@ func Run(ctx context.Context, cfg Config) error {
 			warn("feed: " + oneLine(err.Error()))
 		}
 	}
-	if err := out.Close(); err != nil && runErr == nil {
+	if err := out.Close(deadline); err != nil && runErr == nil {
 		runErr = err
+	}
+	if t := out.Trouble(); t != "" {
+		warn("events lost: " + t)
 	}
 	if runErr != nil {
 		return fmt.Errorf("watch: %s", oneLine(runErr.Error()))
@@ -276,14 +312,47 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// lockedSink serialises events from the agent and the reloader.
-type lockedSink struct {
-	mu sync.Mutex
-	s  event.Sink
+// workerWait is how long Run waits for the OCR workers to exit when it
+// returns; the rest exit on their own (their request pipe is closed).
+const workerWait = 300 * time.Millisecond
+
+// lineWait is how long Run's last lines on stderr may take when it returns.
+const lineWait = 250 * time.Millisecond
+
+// lineWriter queues each Write as one event for lineSink: Run's lines on
+// stderr go through the same bounded, never-blocking queue as events.
+type lineWriter struct{ lines *event.Fanout }
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w.lines.Emit(event.Event{Message: string(p)})
+	return len(p), nil
 }
 
-func (l *lockedSink) Emit(e event.Event) { l.mu.Lock(); defer l.mu.Unlock(); l.s.Emit(e) }
-func (l *lockedSink) Close() error       { l.mu.Lock(); defer l.mu.Unlock(); return l.s.Close() }
+// lineSink writes what lineWriter queued; the queue's drop reports (error
+// events) become a line of their own.
+type lineSink struct{ w io.Writer }
+
+func (s lineSink) Emit(e event.Event) {
+	if e.Event == event.Error {
+		io.WriteString(s.w, "demoguard: "+strings.Replace(e.Message, "events dropped", "lines dropped", 1)+"\n")
+		return
+	}
+	io.WriteString(s.w, e.Message)
+}
+
+func (lineSink) Close() error { return nil }
+
+// emitOnly gives the agent the outputs to emit into: Run closes them, by
+// a deadline, after the agent returned.
+type emitOnly struct{ out *event.Fanout }
+
+func (s emitOnly) Emit(e event.Event) { s.out.Emit(e) }
+func (emitOnly) Close() error         { return nil }
+
+// OutputWait is how long shutdown waits for the outputs to take the events
+// still queued for them (the last clears, the feed's stopped event) and
+// close. Actions get half of it, a webhook or hub three quarters.
+const OutputWait = time.Second
 
 // Capturer gives the agent the displays and frames of an X11 capturer.
 func Capturer(c *capture.X11) agent.Capturer { return captureAdapter{c} }
