@@ -186,6 +186,20 @@ type job struct {
 	quick  bool      // a small read in a hot area, for the feed (urgent lane)
 }
 
+// touches reports whether a change r reaches one of j's pieces. The OCR
+// margin around them does not count: a job queued beside an area that
+// keeps changing (a terminal, a video) reads its own pieces from its own
+// frame, and would otherwise be made stale by every change next to it and
+// never be read.
+func (j *job) touches(r image.Rectangle) bool {
+	for _, p := range j.pieces {
+		if p.rect.Overlaps(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // lane is the OCR loop that reads j.
 func (j *job) lane() lane {
 	if j.quick {
@@ -577,8 +591,8 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 		}
 		for j := range ds.pending {
-			if j.rect.Overlaps(r) {
-				regions[i] = regions[i].Union(j.rect)
+			if j.touches(r) {
+				regions[i] = regions[i].Union(runBox(j.pieces))
 			}
 		}
 		regions[i] = regions[i].Intersect(img.Rect)
@@ -593,7 +607,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		}
 		ds.lines = append(onscreen.RemoveIn(ds.lines, r), kept...)
 		for j := range ds.pending {
-			if j.rect.Overlaps(r) {
+			if j.touches(r) {
 				j.stale = true
 				delete(ds.pending, j)
 				a.stats.StaleDropped++

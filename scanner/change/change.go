@@ -448,6 +448,73 @@ func Lines(img *image.RGBA, r image.Rectangle) []image.Rectangle {
 
 const maxCutDepth = 4
 
+// Panels: several lines tall, side by side, on different backgrounds (a
+// terminal or a video beside a document) have no blank column between them
+// where their rows are not blank across both: without cutting at the edge
+// between backgrounds, one piece would span them, and a read of it would
+// mix both and be cut anew whenever either changes.
+const (
+	panelMin   = 8  // columns a new background must hold to be a panel's
+	panelShare = 45 // % of a column's samples that make its background
+)
+
+// panelCuts splits p at columns where the background changes and stays
+// changed for panelMin columns: a column's background is the luma level
+// (of 16) of at least panelShare % of its pixels, or "busy" (a picture)
+// when no level has that many; levels two or more apart, or busy against
+// a background, are different.
+func panelCuts(img *image.RGBA, p image.Rectangle) []image.Rectangle {
+	if p.Dx() < 2*panelMin {
+		return []image.Rectangle{p}
+	}
+	cls := make([]int8, p.Dx())
+	step := max(1, p.Dy()/48)
+	var hist [16]int
+	for i := range cls {
+		x := p.Min.X + i
+		clear(hist[:])
+		n := 0
+		for y := p.Min.Y; y < p.Max.Y; y += step {
+			o := img.PixOffset(x, y)
+			l := (77*int(img.Pix[o]) + 150*int(img.Pix[o+1]) + 29*int(img.Pix[o+2])) >> 12
+			hist[l]++
+			n++
+		}
+		cls[i] = -1
+		for l, c := range hist {
+			if c*100 >= panelShare*n {
+				cls[i] = int8(l)
+			}
+		}
+	}
+	differ := func(a, b int8) bool {
+		if a < 0 || b < 0 {
+			return (a < 0) != (b < 0)
+		}
+		return a-b >= 2 || b-a >= 2
+	}
+	var out []image.Rectangle
+	start, cur := 0, cls[0]
+	for i := 1; i+panelMin <= len(cls); i++ {
+		if !differ(cur, cls[i]) {
+			continue
+		}
+		held := true
+		for k := 1; k < panelMin; k++ {
+			if differ(cls[i], cls[i+k]) {
+				held = false
+				break
+			}
+		}
+		if !held || i-start < panelMin {
+			continue
+		}
+		out = append(out, image.Rect(p.Min.X+start, p.Min.Y, p.Min.X+i, p.Max.Y))
+		start, cur = i, cls[i]
+	}
+	return append(out, image.Rect(p.Min.X+start, p.Min.Y, p.Max.X, p.Max.Y))
+}
+
 // cutRows splits r into runs of inked rows and each run into columns.
 func cutRows(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectangle) {
 	var runs []image.Rectangle
@@ -492,6 +559,13 @@ func cutCols(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectang
 	}
 	if start >= 0 {
 		pieces = append(pieces, image.Rect(start, r.Min.Y, r.Max.X-blanks, r.Max.Y))
+	}
+	if depth < maxCutDepth && r.Dy() > 2*tileH {
+		var split []image.Rectangle
+		for _, p := range pieces {
+			split = append(split, panelCuts(img, p)...)
+		}
+		pieces = split
 	}
 	for _, p := range pieces {
 		if p != r && depth < maxCutDepth && p.Dy() > 2*tileH {

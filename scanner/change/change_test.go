@@ -235,3 +235,38 @@ func TestNoGrowthIntoNeighbourPanel(t *testing.T) {
 		t.Fatal("no change found")
 	}
 }
+
+// TestPanelsSideBySide: a terminal (dark) and a picture beside a
+// document, with no blank column between them where their rows run: no
+// piece spans two of them.
+func TestPanelsSideBySide(t *testing.T) {
+	img := blank(1000, 300)
+	for y := 4; y < 296; y += 18 {
+		glyphLine(img, 4, y, 28, 30, 12, 5) // the document, edge to edge
+	}
+	term := image.Rect(600, 36, 900, 270) // edges on the document's blank rows
+	ink(img, term, color.RGBA{24, 26, 30, 255}, color.RGBA{24, 26, 30, 255})
+	for y := term.Min.Y + 6; y+12 < term.Max.Y; y += 18 {
+		ink(img, image.Rect(term.Min.X+4, y, term.Max.X-4, y+12), color.RGBA{210, 215, 205, 255}, color.RGBA{24, 26, 30, 255})
+	}
+	pic := image.Rect(100, 54, 340, 234)
+	for y := pic.Min.Y; y < pic.Max.Y; y++ {
+		for x := pic.Min.X; x < pic.Max.X; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x * 3), uint8(y * 2), uint8((x + y) % 256), 255})
+		}
+	}
+	for _, p := range Lines(img, img.Rect) {
+		in := 0
+		for _, panel := range []image.Rectangle{term, pic} {
+			if p.Overlaps(panel.Inset(4)) {
+				in++
+				if !p.In(panel.Inset(-3)) {
+					t.Errorf("piece %v reaches out of panel %v", p, panel)
+				}
+			}
+		}
+		if in > 1 {
+			t.Errorf("piece %v spans two panels", p)
+		}
+	}
+}

@@ -189,24 +189,35 @@ func (f *Feed) decide(last *frame, p *plan) {
 	var unread []image.Rectangle // text-like parts of pieces without a verdict
 	for _, pc := range last.pieces {
 		if boxes, ok := f.verdicts.get(pc.key); ok && !pc.cut {
-			read = append(read, readPiece{pc.r, boxes})
+			var in []image.Rectangle
+			for _, b := range boxes {
+				if b = b.Add(pc.r.Min).Intersect(pc.area()); !b.Empty() {
+					in = append(in, b)
+				}
+			}
+			read = append(read, readPiece{pc.area(), in})
 			continue
 		}
-		bands, ok := f.textless.get(pc.key)
-		if !ok {
-			bands = textBands(last.img, pc.r)
-			for i := range bands {
-				bands[i] = bands[i].Sub(pc.r.Min)
+		var bands []image.Rectangle
+		if !pc.clip.Empty() {
+			bands = textBands(last.img, pc.clip) // a rest: its own pixels
+		} else if rel, ok := f.textless.get(pc.key); ok {
+			for _, b := range rel {
+				bands = append(bands, b.Add(pc.r.Min))
 			}
-			f.textless.put(pc.key, bands)
+		} else {
+			bands = textBands(last.img, pc.r)
+			rel := make([]image.Rectangle, len(bands))
+			for i, b := range bands {
+				rel[i] = b.Sub(pc.r.Min)
+			}
+			f.textless.put(pc.key, rel)
 		}
 		if len(bands) == 0 {
 			f.stats.TextFree++
 			continue
 		}
-		for _, b := range bands {
-			unread = append(unread, b.Add(pc.r.Min))
-		}
+		unread = append(unread, bands...)
 	}
 	near := newNearIndex(unread)
 	nearPx := 0
@@ -215,9 +226,7 @@ func (f *Feed) decide(last *frame, p *plan) {
 	}
 	f.held = append(f.held[:0], unread...)
 	for _, rp := range read {
-		for _, b := range rp.boxes {
-			p.covers = append(p.covers, b.Add(rp.r.Min))
-		}
+		p.covers = append(p.covers, rp.boxes...)
 		if near.within(rp.r, nearPx) {
 			f.held = append(f.held, rp.r)
 		}

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"strings"
 	"sync"
 	"time"
 )
@@ -241,6 +242,18 @@ type piece struct {
 	r   image.Rectangle
 	key uint64
 	cut bool
+	// clip, when not empty, is the part of r still on screen as it was
+	// read: the rest of r was changed since (see Frame). Verdict boxes stay
+	// relative to r.
+	clip image.Rectangle
+}
+
+// area is the part of the screen the piece stands for.
+func (p piece) area() image.Rectangle {
+	if p.clip.Empty() {
+		return p.r
+	}
+	return p.clip
 }
 
 type lpiece struct {
@@ -323,17 +336,29 @@ func (f *Feed) Frame(img *image.RGBA, at time.Time, regions []Region) {
 	for _, rg := range regions {
 		changed = append(changed, rg.Rect.Sub(o))
 	}
-	// The screen model: pieces a change touched are gone, the changed
-	// regions' pieces come in.
-	keep := f.layout[:0]
+	// The screen model: the changed regions' pieces come in, and pieces a
+	// change touched go — but only the part inside the change. The rest of
+	// such a piece is still on screen, unchanged, and the new pieces were
+	// cut inside the regions only: dropping it would leave its pixels in
+	// no piece, shown unread (a card's line half redrawn, never read whole).
+	// It stays, clipped, with its old key and read state.
+	var keep []lpiece
 	for _, p := range f.layout {
-		if !overlapsAny(p.r, changed) {
+		if !overlapsAny(p.area(), changed) {
 			keep = append(keep, p)
+			continue
+		}
+		for _, rest := range subtractAll(p.area(), changed) {
+			if rest.Dx() >= minRest && rest.Dy() >= minRest {
+				q := p
+				q.clip = rest
+				keep = append(keep, q)
+			}
 		}
 	}
 	for _, rg := range regions {
 		for _, pc := range rg.Pieces {
-			keep = append(keep, lpiece{piece{pc.Rect.Sub(o), pc.Key, pc.Cut}, pc.Read})
+			keep = append(keep, lpiece{piece{r: pc.Rect.Sub(o), key: pc.Key, cut: pc.Cut}, pc.Read})
 		}
 	}
 	f.layout = keep
@@ -401,7 +426,12 @@ func (f *Feed) Matched(boxes []image.Rectangle, origin image.Point) {
 	defer f.mu.Unlock()
 	pass := map[uint64][]image.Rectangle{}
 	for _, p := range f.layout {
+		// A clipped piece keeps the verdict its whole read gave: what is
+		// read now around it says nothing of its lost part.
 		if !p.read {
+			continue
+		}
+		if _, known := f.verdicts.get(p.key); known && !p.clip.Empty() {
 			continue
 		}
 		v, seen := pass[p.key]
@@ -443,6 +473,43 @@ func plainChecking(w, h int) *image.RGBA {
 	return img
 }
 
+// minRest is the smallest side of a clipped piece's rest kept: thinner
+// slivers hold no readable text (change.Lines drops such specks too).
+const minRest = 4
+
+// subtractAll returns the parts of r outside every rectangle of cut
+// (at most maxRests; beyond, r whole: more is held, never less).
+func subtractAll(r image.Rectangle, cut []image.Rectangle) []image.Rectangle {
+	parts := []image.Rectangle{r}
+	for _, c := range cut {
+		var next []image.Rectangle
+		for _, p := range parts {
+			if !p.Overlaps(c) {
+				next = append(next, p)
+				continue
+			}
+			i := p.Intersect(c)
+			for _, q := range []image.Rectangle{
+				{p.Min, image.Pt(p.Max.X, i.Min.Y)},                      // above
+				{image.Pt(p.Min.X, i.Max.Y), p.Max},                      // below
+				{image.Pt(p.Min.X, i.Min.Y), image.Pt(i.Min.X, i.Max.Y)}, // left
+				{image.Pt(i.Max.X, i.Min.Y), image.Pt(p.Max.X, i.Max.Y)}, // right
+			} {
+				if !q.Empty() {
+					next = append(next, q)
+				}
+			}
+		}
+		if len(next) > maxRests {
+			return []image.Rectangle{r}
+		}
+		parts = next
+	}
+	return parts
+}
+
+const maxRests = 16
+
 func overlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
 	for _, o := range rs {
 		if r.Overlaps(o) {
@@ -481,4 +548,26 @@ func (v *verdicts) get(k uint64) ([]image.Rectangle, bool) {
 		return b, true
 	}
 	return nil, false
+}
+
+// Explain describes, for diagnostics, the pieces of the newest frame that
+// overlap r (screen coordinates of the fed display): their rectangles,
+// whether each is read, cut or a clipped rest, and its verdict (how many
+// finding boxes). It carries no text.
+func (f *Feed) Explain(r image.Rectangle) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var b strings.Builder
+	for _, p := range f.layout {
+		if !p.area().Overlaps(r) {
+			continue
+		}
+		v, ok := f.verdicts.get(p.key)
+		verdict := "none"
+		if ok {
+			verdict = fmt.Sprintf("%d boxes", len(v))
+		}
+		fmt.Fprintf(&b, "piece %v clip %v read %v cut %v verdict %s; ", p.r, p.clip, p.read, p.cut, verdict)
+	}
+	return b.String()
 }

@@ -258,3 +258,38 @@ func TestTextBands(t *testing.T) {
 		t.Errorf("a text line's height: bands %v, want the piece", b)
 	}
 }
+
+// TestRestOfTouchedLineStays: a line not yet read is partly redrawn (a
+// card painted in two steps, a second change over the first); the new
+// pieces are cut inside the second change only, so what is left of the
+// first line outside it must stay in the screen model, unread: shown
+// only when read, never as pixels that belong to no piece.
+func TestRestOfTouchedLineStays(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := newScreen()
+	h.first(s)
+	s2 := s.clone()
+	line := image.Rect(10, 150, 300, 164)
+	text(s2.img, line, ink)
+	h.f.Frame(s2.img, h.now, []Region{{Rect: line, Pieces: []Piece{{Rect: line, Key: 960}}}})
+	h.advance(50 * time.Millisecond)
+	s3 := s2.clone()
+	right := image.Rect(200, 150, 300, 164)
+	fill(s3.img, right, base)
+	text(s3.img, right, cardInk)
+	h.f.Frame(s3.img, h.now, []Region{{Rect: right, Pieces: []Piece{{Rect: right, Key: 961}}}})
+	h.f.Read([]uint64{961})
+	h.f.Matched(nil, image.Point{})
+	h.advance(400 * time.Millisecond)
+	left := image.Rect(10, 150, 200, 164)
+	if sameArea(h.sink.lastFrame(t), s3.img, left) {
+		t.Fatal("the unread rest of a redrawn line is shown")
+	}
+	// The agent reads the line whole.
+	h.f.Frame(s3.img, h.now, []Region{{Rect: line, Pieces: []Piece{{Rect: line, Key: 962, Read: true}}}})
+	h.f.Matched(nil, image.Point{})
+	h.advance(300 * time.Millisecond)
+	if !sameArea(h.sink.lastFrame(t), s3.img, line) {
+		t.Fatal("the line is not shown once read whole")
+	}
+}

@@ -210,9 +210,13 @@ func startRigWith(t *testing.T, screen *image.RGBA, delay time.Duration, rs *rul
 	t.Cleanup(r.stop)
 	// The first complete read of the dense screen.
 	deadline := time.Now().Add(10 * time.Minute)
-	for r.feed.Stats().Checking {
+	for report := time.Now(); r.feed.Stats().Checking; {
 		if time.Now().After(deadline) {
 			t.Fatalf("screen not read after 10 minutes: %+v %+v", r.agent.Stats(), r.feed.Stats())
+		}
+		if testing.Verbose() && time.Since(report) > 10*time.Second {
+			report = time.Now()
+			t.Logf("first read: pending %d, agent %+v, feed %+v", r.agent.Pending(), r.agent.Stats(), r.feed.Stats())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -318,6 +322,10 @@ type checker struct {
 	// skip are areas that keep changing (left out of the comparison with
 	// the screen).
 	skip []image.Rectangle
+	// explain, when set, says what the feed knows of an area (logged once
+	// per card when one of its items is shown).
+	explain   func(image.Rectangle) string
+	explained map[int]bool
 	// ref is the screen as the feed shows it once read: the base with its
 	// own findings covered (the dense screen has planted items too).
 	ref *image.RGBA
@@ -378,6 +386,13 @@ func (c *checker) check(src string, img *image.RGBA, k int64, wall time.Time) {
 				leaked = true
 				c.leakedItems++
 				c.t.Errorf("%s frame %d (t=%v): card %d's %s item shown (pixel diff %.1f)", src, k, time.Duration(k)*c.slot, i, it.Kind, d)
+				if c.explain != nil && !c.explained[i] {
+					if c.explained == nil {
+						c.explained = map[int]bool{}
+					}
+					c.explained[i] = true
+					c.t.Logf("card %d drawn %v after the start, item at %v; the feed now: %s", i, sc.drawn.Sub(c.start), ib, c.explain(ib))
+				}
 			}
 			if c.eng != nil && !showsBase {
 				lines, err := c.eng.RecognizeRegions(context.Background(), img, []image.Rectangle{ib.Inset(-12).Intersect(img.Rect)})
@@ -435,7 +450,7 @@ func TestFeedNeverShowsPlantedItems(t *testing.T) {
 		mv = startMovers(t, disp, image.Rect(840, 440, 1240, 640), image.Rect(40, 500, 280, 660))
 	}})
 	slot := time.Second / time.Duration(r.fps)
-	live := &checker{t: t, base: base, start: r.start, read: r.read, slot: slot, rs: rs, skip: []image.Rectangle{mv.term, mv.video}}
+	live := &checker{t: t, base: base, start: r.start, read: r.read, slot: slot, rs: rs, skip: []image.Rectangle{mv.term, mv.video}, explain: r.feed.Explain}
 	r.rec.mu.Lock()
 	r.rec.check = live.check
 	r.rec.mu.Unlock()
