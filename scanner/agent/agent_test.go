@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/demoguard/demoguard/scanner/feed"
 	"image"
+	"image/color"
+	"image/draw"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -574,4 +578,77 @@ func TestAgentBatchesFollowDisplaySize(t *testing.T) {
 	if n768 < 2 || n4k > n1080+1 || n768 > n1080+1 {
 		t.Errorf("batches: %d at 1366x768, %d at 1920x1080, %d at 3840x2160; want about the same", n768, n1080, n4k)
 	}
+}
+
+// TestAgentQueuedReadBesideChangingArea: a read under way right beside an
+// area that changes on every frame (a terminal at the edge of a document)
+// is not made stale by those changes: they reach its OCR margin, not its
+// pieces. (When they did, every read of the document's lines beside a
+// scrolling terminal was dropped and queued again, for ever.)
+func TestAgentQueuedReadBesideChangingArea(t *testing.T) {
+	h := newHarness(t)
+	obs := &feedObserver{read: map[uint64]bool{}}
+	h.a.cfg.Feed, h.a.cfg.FeedDisplay = obs, 0
+	s := h.screen(0)
+	put(s, image.Rect(100, 100, 300, 114), "SECRET")
+	term := image.Rect(303, 40, 480, 180) // a terminal, just to the right
+	dark := color.RGBA{24, 26, 30, 255}
+	draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
+	h.cap.set(0, s)
+	h.step()
+	for i := range 5 {
+		b, l := h.take() // OCR starts...
+		// ...the terminal's line changes (inside the read's margin)...
+		draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
+		ink(s, image.Rect(306, 100+i, 470, 110+i), wordColor(fmt.Sprintf("log%d", i)), dark)
+		h.cap.set(0, s)
+		h.step()
+		if len(b) > 0 { // ...and OCR finishes.
+			h.a.read(context.Background(), b, l)
+		}
+	}
+	// A dropped read is not lost to alerts (lines whose pixels did not
+	// change are kept), but the audience feed learns that a line is read
+	// only from a read that was not dropped.
+	if !obs.read[obs.keyAt(image.Rect(100, 100, 300, 114))] {
+		t.Error("the feed was never told the line beside the terminal is read")
+	}
+	h.wantKinds(event.Alert)
+}
+
+// feedObserver records what the agent tells the audience feed.
+type feedObserver struct {
+	mu     sync.Mutex
+	pieces []feed.Piece
+	read   map[uint64]bool
+}
+
+func (o *feedObserver) Frame(_ *image.RGBA, _ time.Time, regions []feed.Region) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range regions {
+		o.pieces = append(o.pieces, r.Pieces...)
+	}
+}
+
+func (o *feedObserver) Read(keys []uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, k := range keys {
+		o.read[k] = true
+	}
+}
+
+func (o *feedObserver) Matched([]image.Rectangle, image.Point) {}
+
+// keyAt is the key of the first piece given that holds r.
+func (o *feedObserver) keyAt(r image.Rectangle) uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, p := range o.pieces {
+		if r.In(p.Rect) {
+			return p.Key
+		}
+	}
+	return 0
 }
