@@ -193,7 +193,10 @@ type job struct {
 // never be read.
 func (j *job) touches(r image.Rectangle) bool {
 	for _, p := range j.pieces {
-		if p.rect.Overlaps(r) {
+		// A piece's rectangle has 2 px of margin around its ink
+		// (change.Lines): a change that reaches only that margin (the
+		// edge of a terminal drawn right beside a cell) leaves it whole.
+		if p.rect.Inset(2).Overlaps(r) {
 			return true
 		}
 	}

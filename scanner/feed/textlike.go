@@ -18,13 +18,13 @@ import "image"
 // holding, because a false "no text" is a leak.
 //
 // Anything the test cannot decide is text: a piece narrower or lower than
-// minTestSide (a single text line is always that low) is held until read.
+// minTestSide (two cells; a single text line is lower) is held until read.
 const (
 	textCell    = 16  // cell side, pixels
 	strokeRise  = 32  // brightness step (0..255) that starts or ends a stroke
 	maxStroke   = 48  // widest stroke (or gap) paired, pixels: glyphs up to ~250 px
 	minStrokes  = 4   // stroke crossings that make a cell text-like
-	minTestSide = 48  // smaller pieces are not tested: held until read
+	minTestSide = 32  // pieces narrower or lower are not tested: held until read
 	maxTextArea = 0.5 // bands covering more of the piece hold all of it
 )
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -37,6 +38,9 @@ var (
 	// on shared machines where OCR can take seconds; the figures are
 	// reported either way, and the benchmark states them.
 	strict = flag.Bool("strict-timing", false, "fail when a card takes over 1 s to appear covered or to go")
+	// To look at what the audience saw: the feed frame in which each card
+	// was first shown covered, as PNG files in this directory.
+	pngDir = flag.String("feed-png", "", "save the frame each card is first shown in, as PNG, to this directory")
 )
 
 // recorder passes frames to the output and notes when each was written.
@@ -411,6 +415,9 @@ func (c *checker) check(src string, img *image.RGBA, k int64, wall time.Time) {
 		}
 		if sc.shownAt.IsZero() && !showsBase && cardShown(img, sc) {
 			sc.shownAt = wall
+			if *pngDir != "" {
+				savePNG(c.t, filepath.Join(*pngDir, fmt.Sprintf("card-%02d.png", i)), img)
+			}
 		}
 		if !sc.shownAt.IsZero() && sc.backAt.IsZero() && !sc.gone.IsZero() && capt.After(sc.gone) && showsBase {
 			sc.backAt = wall
@@ -638,6 +645,18 @@ func meanOutside(img, base *image.RGBA, skip []image.Rectangle) float64 {
 		}
 	}
 	return worst
+}
+
+func savePNG(t *testing.T, path string, img *image.RGBA) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Error(err)
+	}
 }
 
 func crop(img *image.RGBA, r image.Rectangle) *image.RGBA {
