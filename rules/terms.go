@@ -266,41 +266,58 @@ type termHit struct {
 	dist   int
 }
 
+// windowTokens is the most OCR tokens one match may span.
+func (ix *termIndex) windowTokens() int {
+	maxTok := ix.maxTok + 1 // OCR may split one word in two
+	if ix.hashed != nil {
+		maxTok = max(maxTok, hashedMaxTokens)
+	}
+	return min(maxTok, maxWindowTokens)
+}
+
+// longWindow reports whether a window whose folded form is n bytes long
+// cannot match, nor can any longer one: no term is that long. (Exact-case
+// and hashed terms are not bounded by maxLen.)
+func (ix *termIndex) longWindow(n int) bool {
+	return n > ix.maxLen+2 && ix.hashed == nil && len(ix.exactCase) == 0
+}
+
+// matchWindow checks one window of tokens, win, whose folded forms joined
+// are buf: whether it matches a term, and with how many edits.
+func (ix *termIndex) matchWindow(buf []byte, win []token, scratch *matchScratch) (int, bool) {
+	// Inside a product code only a long term counts (shortInCode).
+	code := win[0].codeLeft || win[len(win)-1].codeRight
+	d, ok := ix.lookup(buf, win, code, scratch)
+	if code && shortInCode(bytesString(buf)) {
+		return d, ok
+	}
+	n := len(win)
+	if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(win, scratch) {
+		return 0, true
+	}
+	if !ok && ix.hashed != nil && n <= hashedMaxTokens && ix.matchHashed(buf) {
+		return 0, true
+	}
+	return d, ok
+}
+
 // find returns non-overlapping matches in the line, preferring at each
 // position the longest window, then the fewest edits.
 func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 	toks := lt.tokens
 	var hits []termHit
-	maxTok := ix.maxTok + 1 // OCR may split one word in two
-	if ix.hashed != nil {
-		maxTok = max(maxTok, hashedMaxTokens)
-	}
-	maxTok = min(maxTok, maxWindowTokens)
+	maxTok := ix.windowTokens()
 	for i := 0; i < len(toks); {
 		best := termHit{lo: -1}
 		buf := scratch.buf[:0]
 		for j := i; j < len(toks) && j-i < maxTok; j++ {
 			buf = append(buf, toks[j].folded...)
-			if len(buf) > ix.maxLen+2 && ix.hashed == nil && len(ix.exactCase) == 0 {
+			if ix.longWindow(len(buf)) {
 				break
 			}
-			n := j - i + 1
-			// Inside a product code only a long term counts (shortInCode).
-			code := toks[i].codeLeft || toks[j].codeRight
-			if d, ok := ix.lookup(buf, toks[i:j+1], code, scratch); ok {
-				if best.lo < 0 || j > best.hi || (j == best.hi && d < best.dist) {
+			if d, ok := ix.matchWindow(buf, toks[i:j+1], scratch); ok {
+				if best.lo < 0 || j > best.hi || d < best.dist {
 					best = termHit{lo: i, hi: j, dist: d}
-				}
-			}
-			if code && shortInCode(bytesString(buf)) {
-				continue
-			}
-			if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(toks[i:j+1], scratch) {
-				best = termHit{lo: i, hi: j}
-			}
-			if ix.hashed != nil && n <= hashedMaxTokens && ix.matchHashed(buf) {
-				if best.lo < 0 || j > best.hi {
-					best = termHit{lo: i, hi: j}
 				}
 			}
 		}
