@@ -17,11 +17,11 @@ type wrapPair struct{ a, b int }
 // wrapPairs returns the line breaks of lines, at most one per line a: for
 // each line, the first line of its block below it that overlaps it
 // horizontally, if that line continues it. Lines without geometry (plain
-// text) never pair.
+// text) and whole lines (document paragraphs) never pair.
 func wrapPairs(lines []Line) []wrapPair {
 	idx := make([]int32, 0, len(lines))
 	for i := range lines {
-		if !lines[i].Box.Empty() && len(lines[i].Words) > 0 {
+		if !lines[i].Box.Empty() && len(lines[i].Words) > 0 && !lines[i].Whole {
 			idx = append(idx, int32(i))
 		}
 	}

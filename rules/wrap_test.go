@@ -104,6 +104,11 @@ terms_sha256 = [%q]
 			words("• the forecast of the Consumed", 0, 0, 1),
 			words("• Revenue Plan is up this year", 0, pitch, 1),
 		}, nil},
+		{"whole lines (document paragraphs)", func() []Line {
+			a, b := words("the forecast of the Consumed", 0, 0, 1), words("Revenue Plan is up this year", 0, pitch, 1)
+			a.Whole, b.Whole = true, true
+			return []Line{a, b}
+		}(), nil},
 		{"plain text lines", []Line{
 			TextLine("the forecast of the Consumed"),
 			TextLine("Revenue Plan is up this year"),
