@@ -81,7 +81,7 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 			hits[ri] = rs.combine(r, hits)
 			continue
 		}
-		across := r.kind == kindTerms || r.kind == kindHashed
+		across := r.kind == kindTerms || r.kind == kindHashed || r.kind == kindAmount
 		if across && !pairsDone {
 			pairsDone = true
 			if pairs = wrapPairs(lines); len(pairs) > 0 {
@@ -133,11 +133,14 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 				}
 			}
 		}
-		if across {
-			for _, p := range pairs {
+		for _, p := range pairs {
+			switch r.kind {
+			case kindTerms, kindHashed:
 				if h, ok := rs.matchAcross(r, &prepared[p.a], &prepared[p.b], edges[p.a], edges[p.b], &scratch); ok {
 					hits[ri] = append(hits[ri], h)
 				}
+			case kindAmount:
+				hits[ri] = rs.amountAcross(r, &prepared[p.a], &prepared[p.b], hits[ri])
 			}
 		}
 	}

@@ -155,3 +155,77 @@ func (rs *Ruleset) matchAcross(r *rule, a, b *lineText, ea, eb lineEdge, scratch
 		block: a.line.Block, start: first.start, end: end, wlo: first.word, whi: a.tokens[len(a.tokens)-1].word,
 	}, true
 }
+
+// amountWords is how many words at each side of a line break an amount
+// across it is looked for in ("US$ 580.4" / "million dollars").
+const amountWords = 3
+
+// amountAcross finds rule r's amount running from the end of line a onto
+// the start of line b ("… $580.4" / "million …"), and returns have (the
+// rule's findings so far) with it added and any finding it contains taken
+// out: "$580.4" read on a alone is the same amount, read short.
+func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit) []hit {
+	if len(a.wordStart) == 0 || len(b.wordStart) == 0 {
+		return have
+	}
+	from := a.wordStart[max(0, len(a.wordStart)-amountWords)]
+	if !mayEndAmount(a.text[from:], a.text[a.wordStart[len(a.wordStart)-1]:]) {
+		return have
+	}
+	to := len(b.text)
+	if len(b.wordStart) > amountWords {
+		to = b.wordStart[amountWords] - 1
+	}
+	brk := len(a.text) - from // where the space between the lines is in s
+	s := a.text[from:] + " " + b.text[:to]
+	for _, m := range findAmounts(s) {
+		if m.start >= brk || m.end <= brk+1 {
+			continue // wholly on one line: found there
+		}
+		if m.currency != r.cur || m.value < r.min || (r.max > 0 && m.value > r.max) {
+			continue
+		}
+		start, end := from+m.start, m.end-brk-1 // in a.text, in b.text
+		if len(rs.allow.res) > 0 || len(r.allow.res) > 0 {
+			joined := a.text + " " + b.text
+			stop := len(a.text) + 1 + end
+			if inside(rs.allow.spans(joined), start, stop) || inside(r.allow.spans(joined), start, stop) {
+				continue
+			}
+		}
+		lo, hi := wordIndex(a.wordStart, start), wordIndex(b.wordStart, max(0, end-1))
+		boxA, confA := a.wordsBox(lo, len(a.wordStart)-1)
+		boxB, confB := b.wordsBox(0, hi)
+		v := m.value
+		h := hit{
+			f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity,
+				Text: a.text[start:] + " " + b.text[:end], Value: &v, Currency: m.currency,
+				Box: boxA.Union(boxB), Confidence: max(confA, confB), Line: a.idx},
+			block: a.line.Block, start: start, end: len(a.text), wlo: lo, whi: len(a.wordStart) - 1,
+		}
+		out := have[:0]
+		for _, o := range have {
+			if !(o.f.Line == a.idx && o.end > start || o.f.Line == b.idx && o.start < end) {
+				out = append(out, o)
+			}
+		}
+		return append(out, h)
+	}
+	return have
+}
+
+// mayEndAmount: a line's last words (its last word w) can be the first
+// part of an amount: they hold a number, or w is a currency marker.
+func mayEndAmount(words, w string) bool {
+	for i := 0; i < len(words); i++ {
+		if isDigit(words[i]) {
+			return true
+		}
+	}
+	for _, p := range prefixes {
+		if w == p.text {
+			return true
+		}
+	}
+	return false
+}

@@ -162,3 +162,67 @@ terms = ["Consumed Revenue Plan"]
 		t.Errorf("confidence = %v, want 0.7", f[0].Confidence)
 	}
 }
+
+// TestWrappedAmounts: an amount split over a wrap is read whole, once, at
+// its whole value.
+func TestWrappedAmounts(t *testing.T) {
+	rs := loadString(t, `
+[[rules]]
+id = "big"
+amount = { min = 1_000_000 }
+
+[[rules]]
+id = "any"
+amount = { min = 1 }
+`, nil)
+	tests := []struct {
+		name  string
+		lines []Line
+		want  []string // "rule: text = value @ line"
+	}{
+		{"number / scale", []Line{
+			words("revenue was $580.4", 0, 0, 1),
+			words("million this year", 0, pitch, 1),
+		}, []string{"any: $580.4 million = 5.804e+08 @ 0", "big: $580.4 million = 5.804e+08 @ 0"}},
+		{"marker / number", []Line{
+			words("the deal is worth USD", 0, 0, 1),
+			words("45,000,000 over three", 0, pitch, 1),
+		}, []string{"any: USD 45,000,000 = 4.5e+07 @ 0", "big: USD 45,000,000 = 4.5e+07 @ 0"}},
+		{"scale / currency word", []Line{
+			words("a budget of 1.5 million", 0, 0, 1),
+			words("dollars for the plan", 0, pitch, 1),
+		}, []string{"any: 1.5 million dollars = 1.5e+06 @ 0", "big: 1.5 million dollars = 1.5e+06 @ 0"}},
+		{"two table columns", []Line{
+			words("cost $580.4", 0, 0, 1),
+			words("million", 300, pitch, 1),
+		}, []string{"any: $580.4 = 580.4 @ 0"}},
+		{"wholly on one line", []Line{
+			words("revenue was $580.4 million", 0, 0, 1),
+			words("dollars this year, up", 0, pitch, 1),
+		}, []string{"any: $580.4 million = 5.804e+08 @ 0", "big: $580.4 million = 5.804e+08 @ 0"}},
+	}
+	// As in TestWrappedTerms, every case holds a wrapped amount of its own.
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lines := append(slices.Clip(tc.lines),
+				words("the cost was $2.5", 0, 1000, 99),
+				words("billion in all of it", 0, 1000+pitch, 99))
+			want := append(slices.Clip(tc.want),
+				fmt.Sprintf("any: $2.5 billion = 2.5e+09 @ %d", len(tc.lines)),
+				fmt.Sprintf("big: $2.5 billion = 2.5e+09 @ %d", len(tc.lines)))
+			slices.Sort(want)
+			var got []string
+			for _, f := range rs.Match(lines) {
+				v := 0.0
+				if f.Value != nil {
+					v = *f.Value
+				}
+				got = append(got, fmt.Sprintf("%s: %s = %v @ %d", f.Rule, f.Text, v, f.Line))
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
