@@ -140,6 +140,8 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 // pay for repeated slice growth.
 func (ix *termIndex) reserve(n int) {
 	ix.terms = slices.Grow(ix.terms, n)
+	// A name has two or three words, each recorded once or twice (addWord).
+	ix.wordHashes = slices.Grow(ix.wordHashes, 4*n)
 }
 
 // build makes the lookup table once every term is known: sizing it from the
