@@ -140,7 +140,7 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 					hits[ri] = append(hits[ri], h)
 				}
 			case kindAmount:
-				hits[ri] = rs.amountAcross(r, &prepared[p.a], &prepared[p.b], hits[ri])
+				hits[ri] = rs.amountAcross(r, &prepared[p.a], &prepared[p.b], hits[ri], &scratch)
 			}
 		}
 	}

@@ -164,7 +164,7 @@ const amountWords = 3
 // the start of line b ("… $580.4" / "million …"), and returns have (the
 // rule's findings so far) with it added and any finding it contains taken
 // out: "$580.4" read on a alone is the same amount, read short.
-func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit) []hit {
+func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit, scratch *matchScratch) []hit {
 	if len(a.wordStart) == 0 || len(b.wordStart) == 0 {
 		return have
 	}
@@ -177,7 +177,10 @@ func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit) []hit {
 		to = b.wordStart[amountWords] - 1
 	}
 	brk := len(a.text) - from // where the space between the lines is in s
-	s := a.text[from:] + " " + b.text[:to]
+	buf := append(append(append(scratch.buf[:0], a.text[from:]...), ' '), b.text[:to]...)
+	scratch.buf = buf
+	// findAmounts keeps only offsets: the scratch buffer may back s.
+	s := bytesString(buf)
 	for _, m := range findAmounts(s) {
 		if m.start >= brk || m.end <= brk+1 {
 			continue // wholly on one line: found there
