@@ -3,6 +3,8 @@ package rules
 import (
 	"cmp"
 	"slices"
+	"strings"
+	"unicode"
 )
 
 // A term wrapped at the end of a line ("… Consumed" / "Revenue Plan …" in a
@@ -168,10 +170,10 @@ func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit, scratch *ma
 	if len(a.wordStart) == 0 || len(b.wordStart) == 0 {
 		return have
 	}
-	from := a.wordStart[max(0, len(a.wordStart)-amountWords)]
-	if !mayEndAmount(a.text[from:], a.text[a.wordStart[len(a.wordStart)-1]:]) {
+	if !amountRunsOn(a.text[a.wordStart[len(a.wordStart)-1]:], b.text[:wordEnd(b, 0)]) {
 		return have
 	}
+	from := a.wordStart[max(0, len(a.wordStart)-amountWords)]
 	to := len(b.text)
 	if len(b.wordStart) > amountWords {
 		to = b.wordStart[amountWords] - 1
@@ -217,18 +219,40 @@ func (rs *Ruleset) amountAcross(r *rule, a, b *lineText, have []hit, scratch *ma
 	return have
 }
 
-// mayEndAmount: a line's last words (its last word w) can be the first
-// part of an amount: they hold a number, or w is a currency marker.
-func mayEndAmount(words, w string) bool {
-	for i := 0; i < len(words); i++ {
-		if isDigit(words[i]) {
+// amountRunsOn: an amount may run on from a line ending with word x onto
+// a line starting with word y: x is a number, a currency marker or a scale
+// word, and y a number, a scale or a currency word ("$580.4" / "million",
+// "USD" / "45,000,000", "1.5 million" / "dollars").
+func amountRunsOn(x, y string) bool {
+	if x == "" || y == "" {
+		return false
+	}
+	first := strings.IndexFunc(x, unicode.IsDigit) >= 0
+	for _, p := range prefixes {
+		first = first || x == p.text
+	}
+	for _, sc := range scales {
+		first = first || strings.EqualFold(x, sc.text)
+	}
+	if !first {
+		return false
+	}
+	if isDigit(y[0]) {
+		return true
+	}
+	y = strings.TrimRight(y, ".,;:)")
+	for _, sc := range scales {
+		if strings.EqualFold(y, sc.text) {
 			return true
 		}
 	}
-	for _, p := range prefixes {
-		if w == p.text {
+	for _, sf := range suffixes {
+		if w, _, _ := strings.Cut(sf.text, " "); w == y {
 			return true
 		}
 	}
 	return false
 }
+
+// wordEnd is where word i of a line ends in its text.
+func wordEnd(lt *lineText, i int) int { return lt.wordStart[i] + len(lt.line.Words[i].Text) }
