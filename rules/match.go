@@ -67,6 +67,11 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 	}
 	var scratch matchScratch
 	hits := make([][]hit, len(rs.rules))
+	// Line breaks a term may run across, and per line the first and last
+	// token a rule's matches on the line took (see matchAcross).
+	var pairs []wrapPair
+	var edges []lineEdge
+	pairsDone := false
 	for _, ri := range rs.order {
 		if only != nil && !only[ri] {
 			continue
@@ -75,6 +80,13 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 		if r.kind == kindNear {
 			hits[ri] = rs.combine(r, hits)
 			continue
+		}
+		across := r.kind == kindTerms || r.kind == kindHashed || r.kind == kindAmount
+		if across && !pairsDone {
+			pairsDone = true
+			if pairs = wrapPairs(lines); len(pairs) > 0 {
+				edges = make([]lineEdge, len(lines))
+			}
 		}
 		for li := range prepared {
 			lt := &prepared[li]
@@ -93,8 +105,15 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 			}
 			switch r.kind {
 			case kindTerms, kindHashed:
-				for _, th := range r.terms.find(lt, &scratch) {
+				ths := r.terms.find(lt, &scratch)
+				for _, th := range ths {
 					emit(lt.tokens[th.lo].start, lt.tokens[th.hi].end, nil, "")
+				}
+				if edges != nil {
+					edges[li] = lineEdge{first: len(lt.tokens), last: -1}
+					if len(ths) > 0 {
+						edges[li] = lineEdge{first: ths[0].lo, last: ths[len(ths)-1].hi}
+					}
 				}
 			case kindPattern:
 				before := len(hits[ri])
@@ -112,6 +131,16 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 					v := a.value
 					emit(a.start, a.end, &v, a.currency)
 				}
+			}
+		}
+		for _, p := range pairs {
+			switch r.kind {
+			case kindTerms, kindHashed:
+				if h, ok := rs.matchAcross(r, &prepared[p.a], &prepared[p.b], edges[p.a], edges[p.b], &scratch); ok {
+					hits[ri] = append(hits[ri], h)
+				}
+			case kindAmount:
+				hits[ri] = rs.amountAcross(r, &prepared[p.a], &prepared[p.b], hits[ri], &scratch)
 			}
 		}
 	}

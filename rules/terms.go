@@ -67,6 +67,12 @@ type termIndex struct {
 	// Hashed terms: hex sha256(salt + folded) → present.
 	salt   string
 	hashed map[[32]byte]struct{}
+
+	// words is a Bloom filter of the terms' folded words (wordHashes until
+	// build), each as a word a term runs on after (not its last) and as
+	// one a term continues with (not its first): see mayWrap.
+	words      bitSet
+	wordHashes []uint64
 }
 
 func newTermIndex() *termIndex {
@@ -82,6 +88,9 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 			return
 		}
 		ix.exactCase[strings.Join(toks, "\x00")] = struct{}{}
+		for i, t := range toks {
+			ix.addWord(hashString(fold(t)), i, len(toks))
+		}
 		ix.caseTok[len(toks)] = true
 		ix.maxTok = max(ix.maxTok, len(toks))
 		return
@@ -89,15 +98,23 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 	// Fold token by token, as the text side does, into one reused buffer:
 	// loading 100,000 terms must not allocate per token.
 	b := ix.foldBuf[:0]
-	ntok := 0
+	ntok, prev := 0, uint64(0)
 	tokenSpans(term, func(start, end int) {
+		n := len(b)
 		b = foldAppend(b, term[start:end])
+		// Each word is known as a term's next one when the one after it
+		// comes: the last word only continues.
+		if ntok > 0 {
+			ix.addWord(prev, ntok-1, ntok+1)
+		}
+		prev = hashString(bytesString(b[n:]))
 		ntok++
 	})
 	ix.foldBuf = b
 	if ntok == 0 || len(b) == 0 {
 		return
 	}
+	ix.addWord(prev, ntok-1, ntok)
 	f := string(b)
 	fz := fuzzy && utf8.RuneCountInString(f) >= fuzzyMinLen
 	accented := fz && hasAccent(term)
@@ -123,6 +140,8 @@ func (ix *termIndex) add(term string, caseSensitive, fuzzy bool) {
 // pay for repeated slice growth.
 func (ix *termIndex) reserve(n int) {
 	ix.terms = slices.Grow(ix.terms, n)
+	// A name has two or three words, each recorded once or twice (addWord).
+	ix.wordHashes = slices.Grow(ix.wordHashes, 4*n)
 }
 
 // build makes the lookup table once every term is known: sizing it from the
@@ -144,6 +163,77 @@ func (ix *termIndex) build(ctx context.Context) {
 		}
 	}
 	ix.foldBuf = nil
+	ix.words = newBitSet(ix.wordHashes)
+	ix.wordHashes = nil
+}
+
+// wrapWordLen: beside a line break, a term's word of at least this many
+// folded bytes is enough for mayWrap; a shorter one needs the other word.
+const wrapWordLen = 4
+
+// wordContinues marks a word's hash as one a term continues with.
+const wordContinues = 0x9E3779B97F4A7C15
+
+// addWord records word i (hash h) of a term of n words for mayWrap.
+func (ix *termIndex) addWord(h uint64, i, n int) {
+	if i < n-1 {
+		ix.wordHashes = append(ix.wordHashes, h)
+	}
+	if i > 0 {
+		ix.wordHashes = append(ix.wordHashes, h^wordContinues)
+	}
+}
+
+// mayWrap reports whether a term may run across a line break between the
+// folded words x (the end of a line) and y (the start of the next): x is a
+// word some term runs on after, or y one some term continues with (a word
+// under wrapWordLen counts only if the other does too), or the line ends
+// with a hyphen (a word hyphenated). This keeps the cross-line step cheap:
+// most line breaks are beside no term's word, and a fuzzy lookup costs a
+// probe per letter. The price: a wrapped term is missed when OCR misread
+// (beyond what folding mends) both words beside the break, or the one
+// beside a short word. Hashed terms' words are not known: always tried.
+func (ix *termIndex) mayWrap(x, y string, hyphen bool) bool {
+	if hyphen || ix.hashed != nil {
+		return true
+	}
+	runsOn, continues := ix.words.has(hashString(x)), ix.words.has(hashString(y)^wordContinues)
+	// A short word (of, and, 12, 4) is in many terms and beside many line
+	// breaks: it counts only together with the other word.
+	return runsOn && continues || runsOn && len(x) >= wrapWordLen || continues && len(y) >= wrapWordLen
+}
+
+// bitSet is a Bloom filter of 64-bit hashes with two bits each, about 16
+// bits an entry: false positives about 1.5%.
+type bitSet struct {
+	bits []uint64
+	mask uint64
+}
+
+func newBitSet(hashes []uint64) bitSet {
+	n := uint64(64)
+	for n < 16*uint64(len(hashes)) {
+		n *= 2
+	}
+	s := bitSet{bits: make([]uint64, n/64), mask: n - 1}
+	for _, h := range hashes {
+		for _, i := range [2]uint64{h & s.mask, (h >> 32) & s.mask} {
+			s.bits[i/64] |= 1 << (i % 64)
+		}
+	}
+	return s
+}
+
+func (s bitSet) has(h uint64) bool {
+	if len(s.bits) == 0 {
+		return false
+	}
+	for _, i := range [2]uint64{h & s.mask, (h >> 32) & s.mask} {
+		if s.bits[i/64]&(1<<(i%64)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // hashTable is a linear-probing multimap from 64-bit hashes to term ids.
@@ -266,41 +356,58 @@ type termHit struct {
 	dist   int
 }
 
+// windowTokens is the most OCR tokens one match may span.
+func (ix *termIndex) windowTokens() int {
+	maxTok := ix.maxTok + 1 // OCR may split one word in two
+	if ix.hashed != nil {
+		maxTok = max(maxTok, hashedMaxTokens)
+	}
+	return min(maxTok, maxWindowTokens)
+}
+
+// longWindow reports whether a window whose folded form is n bytes long
+// cannot match, nor can any longer one: no term is that long. (Exact-case
+// and hashed terms are not bounded by maxLen.)
+func (ix *termIndex) longWindow(n int) bool {
+	return n > ix.maxLen+2 && ix.hashed == nil && len(ix.exactCase) == 0
+}
+
+// matchWindow checks one window of tokens, win, whose folded forms joined
+// are buf: whether it matches a term, and with how many edits.
+func (ix *termIndex) matchWindow(buf []byte, win []token, scratch *matchScratch) (int, bool) {
+	// Inside a product code only a long term counts (shortInCode).
+	code := win[0].codeLeft || win[len(win)-1].codeRight
+	d, ok := ix.lookup(buf, win, code, scratch)
+	if code && shortInCode(bytesString(buf)) {
+		return d, ok
+	}
+	n := len(win)
+	if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(win, scratch) {
+		return 0, true
+	}
+	if !ok && ix.hashed != nil && n <= hashedMaxTokens && ix.matchHashed(buf) {
+		return 0, true
+	}
+	return d, ok
+}
+
 // find returns non-overlapping matches in the line, preferring at each
 // position the longest window, then the fewest edits.
 func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 	toks := lt.tokens
 	var hits []termHit
-	maxTok := ix.maxTok + 1 // OCR may split one word in two
-	if ix.hashed != nil {
-		maxTok = max(maxTok, hashedMaxTokens)
-	}
-	maxTok = min(maxTok, maxWindowTokens)
+	maxTok := ix.windowTokens()
 	for i := 0; i < len(toks); {
 		best := termHit{lo: -1}
 		buf := scratch.buf[:0]
 		for j := i; j < len(toks) && j-i < maxTok; j++ {
 			buf = append(buf, toks[j].folded...)
-			if len(buf) > ix.maxLen+2 && ix.hashed == nil && len(ix.exactCase) == 0 {
+			if ix.longWindow(len(buf)) {
 				break
 			}
-			n := j - i + 1
-			// Inside a product code only a long term counts (shortInCode).
-			code := toks[i].codeLeft || toks[j].codeRight
-			if d, ok := ix.lookup(buf, toks[i:j+1], code, scratch); ok {
-				if best.lo < 0 || j > best.hi || (j == best.hi && d < best.dist) {
+			if d, ok := ix.matchWindow(buf, toks[i:j+1], scratch); ok {
+				if best.lo < 0 || j > best.hi || d < best.dist {
 					best = termHit{lo: i, hi: j, dist: d}
-				}
-			}
-			if code && shortInCode(bytesString(buf)) {
-				continue
-			}
-			if len(ix.exactCase) > 0 && ix.caseTok[n] && ix.matchCase(toks[i:j+1], scratch) {
-				best = termHit{lo: i, hi: j}
-			}
-			if ix.hashed != nil && n <= hashedMaxTokens && ix.matchHashed(buf) {
-				if best.lo < 0 || j > best.hi {
-					best = termHit{lo: i, hi: j}
 				}
 			}
 		}
@@ -316,6 +423,47 @@ func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 		i = best.hi + 1
 	}
 	return hits
+}
+
+// findAcross looks for a term running from the end of one line onto the
+// start of the next: tail is the first line's last tokens, head the next
+// line's first tokens, and a window holds the last token of tail and the
+// first of head. There is one line break, so one match at most: the window
+// with the fewest edits, then the longest (a stray neighbour is not
+// absorbed into a fuzzy match, and the longest term wins as in find). lo
+// indexes tail, hi head.
+func (ix *termIndex) findAcross(tail, head []token, scratch *matchScratch) (lo, hi int, ok bool) {
+	maxTok := ix.windowTokens()
+	found, bestD, bestN := false, 0, 0
+	tailBuf := scratch.across[:0]
+	for k := 1; k <= len(tail) && k < maxTok; k++ {
+		s := len(tail) - k
+		// The tail grows leftwards: rebuild its folded form.
+		tailBuf = tailBuf[:0]
+		for _, t := range tail[s:] {
+			tailBuf = append(tailBuf, t.folded...)
+		}
+		if ix.longWindow(len(tailBuf)) {
+			break
+		}
+		win := append(scratch.win[:0], tail[s:]...)
+		buf := append(scratch.buf[:0], tailBuf...)
+		for e := 0; e < len(head) && k+e < maxTok; e++ {
+			buf = append(buf, head[e].folded...)
+			if ix.longWindow(len(buf)) {
+				break
+			}
+			win = append(win, head[e])
+			if d, ok := ix.matchWindow(buf, win, scratch); ok {
+				if n := k + e + 1; !found || d < bestD || (d == bestD && n > bestN) {
+					found, bestD, bestN, lo, hi = true, d, n, s, e
+				}
+			}
+		}
+		scratch.buf, scratch.win = buf, win
+	}
+	scratch.across = tailBuf
+	return lo, hi, found
 }
 
 // trim prefers a window without its first or last token when that matches
@@ -575,6 +723,8 @@ func osaDistance(a, b string, limit int, scratch *matchScratch) int {
 // matchScratch holds buffers reused across one Match call.
 type matchScratch struct {
 	buf, caseBuf []byte
+	across       []byte  // a line's tail, folded (findAcross)
+	win          []token // a window across a line break
 	ra, rb       []rune
 	wm           []rune // foldMarks of the window being verified
 	dp           []int

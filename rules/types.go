@@ -49,11 +49,14 @@ type Word struct {
 
 // Line is a run of words that OCR read as one text line. Block numbers the
 // layout block (paragraph, table column, panel) the line belongs to; lines of
-// one image share a numbering.
+// one image share a numbering. Whole marks a line that is a whole paragraph
+// or cell, as a document file holds it (not read from pixels): no term runs
+// on from it onto the next line, as one does at a wrap.
 type Line struct {
 	Words []Word `json:"words"`
 	Box   Box    `json:"box"`
 	Block int    `json:"block"`
+	Whole bool   `json:"whole,omitempty"`
 }
 
 // TextLine builds a Line from plain text with no geometry, one word per

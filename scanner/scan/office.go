@@ -140,7 +140,9 @@ const (
 )
 
 func gridLine(it office.Item) rules.Line {
-	l := rules.Line{Block: it.Block}
+	// An item is a whole paragraph or cell: the file holds no wraps, and
+	// the next item is another paragraph.
+	l := rules.Line{Block: it.Block, Whole: true}
 	if it.Col > 0 {
 		l.Block = it.Row // a spreadsheet row is a block
 	}

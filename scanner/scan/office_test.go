@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/demoguard/demoguard/rules"
+	"github.com/demoguard/demoguard/scanner/office"
 )
 
 const officeFixtures = "../../testdata/office"
@@ -180,5 +181,31 @@ func TestOfficeStdin(t *testing.T) {
 	}
 	if l := res.Findings[0].Location; res.Findings[0].Source != StdinName || l.Sheet != "Q3" || l.Cell != "C14" || !l.Hidden {
 		t.Errorf("finding %+v at %+v", res.Findings[0], l)
+	}
+}
+
+// TestOfficeParagraphsNotJoined: a document's paragraphs are whole, so a
+// term is never read across two of them as across a wrapped line, though
+// they sit one under the other in a shape as wrapped lines do on screen.
+func TestOfficeParagraphsNotJoined(t *testing.T) {
+	dir := t.TempDir()
+	rf := filepath.Join(dir, "rules.toml")
+	if err := os.WriteFile(rf, []byte("[[rules]]\nid = \"plan\"\nterms = [\"Consumed Revenue Plan\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Load(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []rules.Line{
+		gridLine(office.Item{Text: "the forecast of the Consumed", Row: 1, Block: 1}),
+		gridLine(office.Item{Text: "Revenue Plan is up this year", Row: 2, Block: 1}),
+	}
+	if f := rs.Match(lines); len(f) != 0 {
+		t.Errorf("two paragraphs joined: %+v", f)
+	}
+	lines[0].Whole, lines[1].Whole = false, false
+	if f := rs.Match(lines); len(f) != 1 {
+		t.Errorf("the same lines from pixels: %d findings, want 1 (the test's premise)", len(f))
 	}
 }
