@@ -184,24 +184,16 @@ type job struct {
 	score  float64   // likely, the highest of its pieces (classBig only)
 	first  time.Time // when its oldest piece was first queued
 	quick  bool      // a small read in a hot area, for the feed (urgent lane)
+	// trimmed: some of the run's pieces changed after it was queued and
+	// were taken out; what OCR reads there is dropped.
+	trimmed bool
 }
 
-// touches reports whether a change r reaches one of j's pieces. The OCR
-// margin around them does not count: a job queued beside an area that
-// keeps changing (a terminal, a video) reads its own pieces from its own
-// frame, and would otherwise be made stale by every change next to it and
-// never be read.
-func (j *job) touches(r image.Rectangle) bool {
-	for _, p := range j.pieces {
-		// A piece's rectangle has 2 px of margin around its ink
-		// (change.Lines): a change that reaches only that margin (the
-		// edge of a terminal drawn right beside a cell) leaves it whole.
-		if p.rect.Inset(2).Overlaps(r) {
-			return true
-		}
-	}
-	return false
-}
+// touchedBy reports whether a change r reaches the piece's ink. A piece's
+// rectangle has 2 px of margin around its ink (change.Lines), and a job's
+// OCR rectangle more: a change that reaches only those (the edge of a
+// terminal drawn right beside a cell) leaves the piece as it was read.
+func (p piece) touchedBy(r image.Rectangle) bool { return p.rect.Inset(2).Overlaps(r) }
 
 // lane is the OCR loop that reads j.
 func (j *job) lane() lane {
@@ -594,8 +586,10 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 		}
 		for j := range ds.pending {
-			if j.touches(r) {
-				regions[i] = regions[i].Union(runBox(j.pieces))
+			for _, p := range j.pieces {
+				if p.touchedBy(r) {
+					regions[i] = regions[i].Union(p.rect)
+				}
 			}
 		}
 		regions[i] = regions[i].Intersect(img.Rect)
@@ -610,10 +604,23 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		}
 		ds.lines = append(onscreen.RemoveIn(ds.lines, r), kept...)
 		for j := range ds.pending {
-			if j.touches(r) {
+			// The pieces the change reached are read again with it; the
+			// rest of the run is still read from its own frame (a run
+			// that reaches into an area that changes on every frame, a
+			// video, would otherwise never be read).
+			keep := j.pieces[:0:0]
+			for _, p := range j.pieces {
+				if !p.touchedBy(r) {
+					keep = append(keep, p)
+				}
+			}
+			switch {
+			case len(keep) == 0:
 				j.stale = true
 				delete(ds.pending, j)
 				a.stats.StaleDropped++
+			case len(keep) < len(j.pieces):
+				j.pieces, j.trimmed = keep, true
 			}
 		}
 	}
@@ -1020,6 +1027,9 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	per := lineread.Split(rects, lines)
 	touched := map[*dispState]bool{}
 	for i, j := range batch {
+		if j.trimmed {
+			per[i] = inPieces(per[i], j.pieces)
+		}
 		a.cachePieces(j, per[i])
 		ds := a.displays[j.disp]
 		if ds == nil || ds.gen != j.gen {
@@ -1058,6 +1068,21 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	for ds := range touched {
 		a.observe(ds, batch[0].at)
 	}
+}
+
+// inPieces keeps the lines lying mostly inside one of the pieces.
+func inPieces(lines []rules.Line, pieces []piece) []rules.Line {
+	var out []rules.Line
+	for _, l := range lines {
+		lb := geom.Rect(l.Box)
+		for _, p := range pieces {
+			if 2*geom.Area(lb.Intersect(p.rect)) > geom.Area(lb) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // cachePieces stores the lines read for a job under its pieces' keys. A

@@ -580,11 +580,12 @@ func TestAgentBatchesFollowDisplaySize(t *testing.T) {
 	}
 }
 
-// TestAgentQueuedReadBesideChangingArea: a read under way right beside an
-// area that changes on every frame (a terminal at the edge of a document)
-// is not made stale by those changes: they reach its OCR margin, not its
-// pieces. (When they did, every read of the document's lines beside a
-// scrolling terminal was dropped and queued again, for ever.)
+// TestAgentQueuedReadBesideChangingArea: a read under way of a run of
+// lines, one of them in an area that changes on every frame (a terminal at
+// the edge of a document), is not dropped when that area changes: only
+// the changed piece is taken out, and the rest is read. (When the whole
+// run was dropped, every read of the document's lines beside a scrolling
+// terminal was dropped and queued again, for ever.)
 func TestAgentQueuedReadBesideChangingArea(t *testing.T) {
 	h := newHarness(t)
 	obs := &feedObserver{read: map[uint64]bool{}}
@@ -594,6 +595,8 @@ func TestAgentQueuedReadBesideChangingArea(t *testing.T) {
 	term := image.Rect(303, 40, 480, 180) // a terminal, just to the right
 	dark := color.RGBA{24, 26, 30, 255}
 	draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
+	// The terminal's first line is read in one run with the word.
+	ink(s, image.Rect(306, 100, 470, 110), wordColor("log"), dark)
 	h.cap.set(0, s)
 	h.step()
 	for i := range 5 {
