@@ -471,31 +471,38 @@ const (
 	panelShare = 45 // % of a column's samples that make its background
 )
 
-// panelCuts splits p at columns where the background changes and stays
-// changed for panelMin columns: a column's background is the luma level
-// (of 16) of at least panelShare % of its pixels, or "busy" (a picture)
-// when no level has that many; levels two or more apart, or busy against
-// a background, are different.
-func panelCuts(img *image.RGBA, p image.Rectangle) []image.Rectangle {
-	if p.Dx() < 2*panelMin {
+// panelCuts splits p at columns (across: cut at x) or rows (down: cut at
+// y) where the background changes and stays changed for panelMin: a
+// column's (row's) background is the luma level (of 16) of at least
+// panelShare % of its pixels, or "busy" (a picture) when no level has that
+// many; levels two or more apart, or busy against a background, are
+// different.
+func panelCuts(img *image.RGBA, p image.Rectangle, across bool) []image.Rectangle {
+	n, m := p.Dx(), p.Dy() // lines to classify, pixels along each
+	if !across {
+		n, m = m, n
+	}
+	if n < 2*panelMin {
 		return []image.Rectangle{p}
 	}
-	cls := make([]int8, p.Dx())
-	step := max(1, p.Dy()/48)
+	cls := make([]int8, n)
+	step := max(1, m/48)
 	var hist [16]int
 	for i := range cls {
-		x := p.Min.X + i
 		clear(hist[:])
-		n := 0
-		for y := p.Min.Y; y < p.Max.Y; y += step {
+		k := 0
+		for j := 0; j < m; j += step {
+			x, y := p.Min.X+i, p.Min.Y+j
+			if !across {
+				x, y = p.Min.X+j, p.Min.Y+i
+			}
 			o := img.PixOffset(x, y)
-			l := (77*int(img.Pix[o]) + 150*int(img.Pix[o+1]) + 29*int(img.Pix[o+2])) >> 12
-			hist[l]++
-			n++
+			hist[(77*int(img.Pix[o])+150*int(img.Pix[o+1])+29*int(img.Pix[o+2]))>>12]++
+			k++
 		}
 		cls[i] = -1
 		for l, c := range hist {
-			if c*100 >= panelShare*n {
+			if c*100 >= panelShare*k {
 				cls[i] = int8(l)
 			}
 		}
@@ -505,6 +512,12 @@ func panelCuts(img *image.RGBA, p image.Rectangle) []image.Rectangle {
 			return (a < 0) != (b < 0)
 		}
 		return a-b >= 2 || b-a >= 2
+	}
+	part := func(a, b int) image.Rectangle {
+		if across {
+			return image.Rect(p.Min.X+a, p.Min.Y, p.Min.X+b, p.Max.Y)
+		}
+		return image.Rect(p.Min.X, p.Min.Y+a, p.Max.X, p.Min.Y+b)
 	}
 	var out []image.Rectangle
 	start, cur := 0, cls[0]
@@ -522,10 +535,10 @@ func panelCuts(img *image.RGBA, p image.Rectangle) []image.Rectangle {
 		if !held || i-start < panelMin {
 			continue
 		}
-		out = append(out, image.Rect(p.Min.X+start, p.Min.Y, p.Min.X+i, p.Max.Y))
+		out = append(out, part(start, i))
 		start, cur = i, cls[i]
 	}
-	return append(out, image.Rect(p.Min.X+start, p.Min.Y, p.Max.X, p.Max.Y))
+	return append(out, part(start, n))
 }
 
 // cutRows splits r into runs of inked rows and each run into columns.
@@ -546,6 +559,16 @@ func cutRows(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectang
 		runs = append(runs, image.Rect(r.Min.X, start, r.Max.X, r.Max.Y))
 	}
 	for _, run := range runs {
+		if run.Dy() > 2*tileH && depth > 0 {
+			// A picture right under a line of text, with no blank row
+			// between (a video window over a document). Only inside a
+			// part already cut out by columns: across a whole screen the
+			// rows of a panel and of the text beside it are one band.
+			for _, part := range panelCuts(img, run, false) {
+				cutCols(img, part, depth, out)
+			}
+			continue
+		}
 		cutCols(img, run, depth, out)
 	}
 }
@@ -576,7 +599,7 @@ func cutCols(img *image.RGBA, r image.Rectangle, depth int, out *[]image.Rectang
 	if depth < maxCutDepth && r.Dy() > 2*tileH {
 		var split []image.Rectangle
 		for _, p := range pieces {
-			split = append(split, panelCuts(img, p)...)
+			split = append(split, panelCuts(img, p, true)...)
 		}
 		pieces = split
 	}

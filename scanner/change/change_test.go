@@ -270,3 +270,26 @@ func TestPanelsSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// TestPictureUnderText: a picture (a video window) right under a line of
+// text and over another, with no blank row between them, beside a
+// document: no piece of the picture takes in a line of text.
+func TestPictureUnderText(t *testing.T) {
+	img := blank(1000, 300)
+	for y := 4; y < 296; y += 18 {
+		glyphLine(img, 4, y, 28, 30, 12, 5)
+	}
+	pic := image.Rect(100, 52, 340, 238) // from a line's last row to the next line's first
+	for y := pic.Min.Y; y < pic.Max.Y; y++ {
+		for x := pic.Min.X; x < pic.Max.X; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x * 3), uint8(y * 2), uint8((x + y) % 256), 255})
+		}
+	}
+	for _, p := range Lines(img, img.Rect) {
+		// Columns are cut within panelMin of the picture's edge; rows of
+		// text must stay out.
+		if p.Overlaps(pic.Inset(8)) && !p.In(image.Rect(pic.Min.X-panelMin, pic.Min.Y-3, pic.Max.X+panelMin, pic.Max.Y+3)) {
+			t.Errorf("piece %v of the picture %v takes in text around it", p, pic)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package feed
 
 import (
-	"fmt"
-	"os"
 	"hash/maphash"
 	"image"
 	"slices"
@@ -372,9 +370,6 @@ func (f *Feed) verifiedOutside(pieces []piece, areas []image.Rectangle) bool {
 			continue
 		}
 		if _, known := f.verdicts.get(p.key); !known {
-			if os.Getenv("FEEDDBG") != "" {
-				fmt.Fprintf(os.Stderr, "DBG blocker %v key %x held %v\n", p.r, p.key, areas)
-			}
 			return false
 		}
 	}
