@@ -187,6 +187,9 @@ type job struct {
 	// trimmed: some of the run's pieces changed after it was queued and
 	// were taken out; what OCR reads there is dropped.
 	trimmed bool
+	// moved: pieces whose pixels moved since (a scrolled line): read for
+	// the cache and placed where they are now, not where they were.
+	moved map[uint64]bool
 }
 
 // touchedBy reports whether a change r reaches the piece's ink. A piece's
@@ -603,27 +606,14 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			ds.lines, kept = keepUnchanged(ds.lines, r, ds.prev, img)
 		}
 		ds.lines = append(onscreen.RemoveIn(ds.lines, r), kept...)
-		for j := range ds.pending {
-			// The pieces the change reached are read again with it; the
-			// rest of the run is still read from its own frame (a run
-			// that reaches into an area that changes on every frame, a
-			// video, would otherwise never be read).
-			keep := j.pieces[:0:0]
-			for _, p := range j.pieces {
-				if !p.touchedBy(r) {
-					keep = append(keep, p)
-				}
-			}
-			switch {
-			case len(keep) == 0:
-				j.stale = true
-				delete(ds.pending, j)
-				a.stats.StaleDropped++
-			case len(keep) < len(j.pieces):
-				j.pieces, j.trimmed = keep, true
-			}
-		}
 	}
+	// Queued reads the changes reached are settled once the new pieces are
+	// known (see settle); new jobs are not theirs to settle.
+	queued := make([]*job, 0, len(ds.pending))
+	for j := range ds.pending {
+		queued = append(queued, j)
+	}
+	seen := map[uint64]bool{} // keys of the pieces in the changed regions now
 	var fresh []*job
 	var observed []feed.Region
 	if len(ds.since) > maxSince {
@@ -657,6 +647,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		// (lineread.Plan: scan and recordings cut the same way).
 		for _, lr := range lineread.Plan(img, r, func(p lineread.Piece) bool {
 			a.stats.Pieces++
+			seen[p.Key] = true
 			lines, ok := a.cache.Get(p.Key, p.Rect.Min)
 			if fr != nil {
 				fr.Pieces = append(fr.Pieces, feed.Piece{Rect: p.Rect, Key: p.Key, Read: ok, Cut: change.Cut(ds.prev, img, r, p.Rect)})
@@ -699,6 +690,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			fresh = append(fresh, a.drawnIn(ds, img, r, drawn, at)...)
 		}
 	}
+	a.settle(ds, queued, regions, seen)
 	ds.dirty = true
 	if a.observes(ds) {
 		a.cfg.Feed.Frame(img, at, observed)
@@ -718,6 +710,81 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 		}
 	}
+}
+
+// settle updates the queued reads that the changed regions reach. A piece
+// the change reached whose pixels are still on screen elsewhere in the
+// changed regions (seen: a line that scrolled) stays in its read: reading
+// it from its own frame gives its text to the line cache, and the read
+// places it where it is now (see resolve) — otherwise a log that scrolls
+// faster than a line is read would never be read at all. Other reached
+// pieces are taken out (read again with the change); the rest of the run
+// is still read from its own frame (a run that reaches into a video would
+// otherwise never be read). A run left with nothing is stale. Called with
+// a.mu held.
+func (a *Agent) settle(ds *dispState, queued []*job, regions []image.Rectangle, seen map[uint64]bool) {
+	for _, j := range queued {
+		keep := j.pieces[:0:0]
+		for _, p := range j.pieces {
+			reached := false
+			for _, r := range regions {
+				if p.touchedBy(r) {
+					reached = true
+					break
+				}
+			}
+			switch {
+			case !reached:
+				keep = append(keep, p)
+			case seen[p.key]:
+				keep = append(keep, p)
+				if j.moved == nil {
+					j.moved = map[uint64]bool{}
+				}
+				j.moved[p.key] = true
+			}
+		}
+		switch {
+		case len(keep) == 0:
+			j.stale = true
+			delete(ds.pending, j)
+			a.stats.StaleDropped++
+		case len(keep) < len(j.pieces):
+			j.pieces, j.trimmed = keep, true
+		}
+	}
+}
+
+// resolve places the lines just read for keys wherever the same pixels
+// wait in another queued read (content that moved, or is on screen
+// twice), takes those pieces out of their reads, and returns the keys so
+// placed. Called with a.mu held.
+func (a *Agent) resolve(ds *dispState, keys map[uint64]bool) []uint64 {
+	var placed []uint64
+	for j := range ds.pending {
+		keep := j.pieces[:0:0]
+		for _, p := range j.pieces {
+			if !keys[p.key] || j.moved[p.key] {
+				keep = append(keep, p)
+				continue
+			}
+			lines, ok := a.cache.Get(p.key, p.rect.Min)
+			if !ok {
+				keep = append(keep, p)
+				continue
+			}
+			ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, j.block))
+			placed = append(placed, p.key)
+		}
+		switch {
+		case len(keep) == 0:
+			j.stale = true
+			delete(ds.pending, j)
+		case len(keep) < len(j.pieces):
+			j.pieces, j.trimmed = keep, true
+		}
+	}
+	return placed
 }
 
 // Changed regions closer than 1/clusterShare of the display's height (67 px
@@ -1026,11 +1093,30 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 	}
 	per := lineread.Split(rects, lines)
 	touched := map[*dispState]bool{}
+	readKeys := map[*dispState]map[uint64]bool{}
 	for i, j := range batch {
 		if j.trimmed {
 			per[i] = inPieces(per[i], j.pieces)
 		}
 		a.cachePieces(j, per[i])
+		if len(j.moved) > 0 {
+			// What moved is placed where it is now (resolve), not here.
+			var stayed []piece
+			for _, p := range j.pieces {
+				if !j.moved[p.key] {
+					stayed = append(stayed, p)
+				}
+			}
+			per[i] = inPieces(per[i], stayed)
+		}
+		if ds := a.displays[j.disp]; ds != nil && ds.gen == j.gen {
+			if readKeys[ds] == nil {
+				readKeys[ds] = map[uint64]bool{}
+			}
+			for _, p := range j.pieces {
+				readKeys[ds][p.key] = true
+			}
+		}
 		ds := a.displays[j.disp]
 		if ds == nil || ds.gen != j.gen {
 			continue
@@ -1064,6 +1150,15 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 		ds.lines = replaceLines(ds.lines, onscreen.InBlock(per[i], j.block))
 		ds.dirty = true
 		touched[ds] = true
+	}
+	for ds, keys := range readKeys {
+		if placed := a.resolve(ds, keys); len(placed) > 0 {
+			if a.observes(ds) {
+				a.cfg.Feed.Read(placed)
+			}
+			ds.dirty = true
+			touched[ds] = true
+		}
 	}
 	for ds := range touched {
 		a.observe(ds, batch[0].at)

@@ -549,10 +549,11 @@ func TestAgentBatchesFollowDisplaySize(t *testing.T) {
 		t.Helper()
 		hs := newHarness(t, Display{Index: 0, Bounds: image.Rect(0, 0, w, h)})
 		s := hs.screen(0)
-		// Lines of words over the whole screen, scaled with it.
+		// Lines of words over the whole screen, scaled with it, each its
+		// own (identical lines are read once: see resolve).
 		lh, gap := h/54, h/54
-		for y := gap; y+lh < h-gap; y += lh + gap {
-			put(s, image.Rect(w/20, y, w-w/20, y+lh), "filler")
+		for i, y := 0, gap; y+lh < h-gap; i, y = i+1, y+lh+gap {
+			put(s, image.Rect(w/20, y, w-w/20, y+lh), fmt.Sprintf("filler%d", i%40))
 		}
 		hs.cap.set(0, s)
 		hs.step()
