@@ -87,11 +87,13 @@ SOAK ?= 30m
 bench-watch: test-deps
 	$(GO) test -count=1 -run TestWatchPerformance -v -timeout 60m ./scanner/bench -args -trials 40 -switch-trials 10 -contention-trials 20 -static 60s -soak $(SOAK) -targets -out bench-watch.json
 
-# The audience feed: no feed, feed to a file, feed to a window, side by
-# side on one screen with a scrolling terminal and notification cards.
+# The audience feed: the live demo (typing, a terminal, a scrolled page,
+# videos, a window switch, cards; --pending hold and blur side by side;
+# per region how current the feed is), then no feed / file / window with a
+# scrolling terminal and cards.
 FEED_PHASE ?= 60s
 bench-feed: test-deps
-	$(GO) test -count=1 -run TestFeedPerformance -v -timeout 60m ./scanner/feed/e2e -args -feed-phase $(FEED_PHASE) -feed-bench-out bench-feed.json
+	$(GO) test -count=1 -run 'TestFeedLiveDemo|TestFeedPerformance' -v -timeout 60m ./scanner/feed/e2e -args -feed-live -feed-phase $(FEED_PHASE) -feed-bench-out bench-feed.json
 
 clean:
 	rm -rf bin

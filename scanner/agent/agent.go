@@ -816,7 +816,7 @@ func (a *Agent) drawnIn(ds *dispState, img *image.RGBA, r image.Rectangle, drawn
 		}
 		var run []piece
 		for _, p := range change.Lines(img, d) {
-			key := linecache.Key(img, p)
+			key := lineread.Key(img, p)
 			if lines, ok := a.cache.Get(key, p.Min); ok {
 				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
 				continue

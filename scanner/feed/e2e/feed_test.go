@@ -491,6 +491,11 @@ func TestFeedNeverShowsPlantedItems(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		if testing.Verbose() {
 			t.Logf("card %d: pending %d, feed %+v, agent %+v", i, r.agent.Pending(), r.feed.Stats(), r.agent.Stats())
+			if e := r.feed.Explain(mv.term); len(e) > 900 {
+				t.Logf("terminal: %s…", e[:900])
+			} else {
+				t.Logf("terminal: %s", e)
+			}
 		}
 	}
 	time.Sleep(r.delay + 200*time.Millisecond)

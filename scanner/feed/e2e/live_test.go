@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -45,6 +46,8 @@ import (
 // is current when its staleness is at most 250 ms. A frame that matches no
 // version (some lines of the region held, others shown) is not current.
 
+var liveBench = flag.Bool("feed-live", false, "run the live-demo benchmark (TestFeedLiveDemo)")
+
 const (
 	liveSample  = 4    // sample every 4th pixel each way
 	liveMatch   = 0.97 // share of samples that must match a version
@@ -60,7 +63,7 @@ type region struct {
 
 	mu       sync.Mutex
 	drawn    []time.Time                   // drawn[v]: wall time version v was drawn
-	samples  []frameSample                  // per feed frame
+	samples  []frameSample                 // per feed frame
 	versions map[int][]byte                // sampled renders, by version
 	items    func(v int) []image.Rectangle // planted items of version v (region coordinates)
 }
@@ -340,8 +343,8 @@ type livePhase struct {
 // (the watch defaults: delay 150 ms, 2 OCR workers, 50% CPU budget) goes to
 // a file. One phase per --pending mode, side by side.
 func TestFeedLiveDemo(t *testing.T) {
-	if *phase <= 0 {
-		t.Skip("no phase length")
+	if !*liveBench {
+		t.Skip("a benchmark: make bench-feed runs it (-feed-live)")
 	}
 	disp := xtest.StartXvfb(t, "1920x1080x24")
 	base := denseScreen(t)

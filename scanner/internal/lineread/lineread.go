@@ -91,7 +91,7 @@ func Plan(img *image.RGBA, r image.Rectangle, known func(Piece) bool) []Job {
 	}
 	limit := geom.Area(img.Rect) / RunShare
 	for _, p := range change.Lines(img, r) {
-		pc := Piece{Rect: p, Key: linecache.Key(img, p)}
+		pc := Piece{Rect: p, Key: Key(img, p)}
 		if known != nil && known(pc) {
 			flush()
 			continue
@@ -104,6 +104,17 @@ func Plan(img *image.RGBA, r image.Rectangle, known func(Piece) bool) []Job {
 	}
 	flush()
 	return jobs
+}
+
+// Key is the cache key of piece p of img: the hash of its ink, without the
+// 2 px of margin change.Lines gives each piece. The margin is what lies
+// around the text — for a line clipped at the edge of a terminal, the
+// document beside it — and a line that scrolls must keep its key.
+func Key(img *image.RGBA, p image.Rectangle) uint64 {
+	if in := p.Inset(2); !in.Empty() {
+		p = in
+	}
+	return linecache.Key(img, p)
 }
 
 // Fits reports whether a run of rectangle r may join a batch of n runs

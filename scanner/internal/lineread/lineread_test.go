@@ -69,7 +69,7 @@ func TestPlanCutsRuns(t *testing.T) {
 				var u image.Rectangle
 				for _, p := range j.Pieces {
 					u = u.Union(p.Rect)
-					if p.Key != linecache.Key(img, p.Rect) {
+					if p.Key != Key(img, p.Rect) {
 						t.Errorf("piece %v: key is not the pixels' key", p.Rect)
 					}
 				}
@@ -236,5 +236,29 @@ func TestBatchesLikeliestFirst(t *testing.T) {
 	bs := Batches(img, runs)
 	if len(bs) != 2 || bs[0][0].Rect.Min.Y < 100 {
 		t.Fatalf("batches %v; want the figures' line (y≈120) first", bs)
+	}
+}
+
+// TestKeyIsTheInkOnly: a line that scrolls past something else (a line
+// clipped at a terminal's edge has the document beside it in its margin)
+// keeps its key; another line does not share it.
+func TestKeyIsTheInkOnly(t *testing.T) {
+	img := page(400, 200, 3, 12, 20)
+	var pieces []Piece
+	for _, j := range Plan(img, img.Rect, nil) {
+		pieces = append(pieces, j.Pieces...)
+	}
+	if len(pieces) < 2 {
+		t.Fatalf("pieces %v", pieces)
+	}
+	p := pieces[0].Rect
+	k := Key(img, p)
+	// Something drawn in the piece's 2 px margin only.
+	draw.Draw(img, image.Rect(p.Min.X, p.Min.Y, p.Min.X+1, p.Max.Y), image.NewUniform(color.RGBA{200, 0, 0, 255}), image.Point{}, draw.Src)
+	if Key(img, p) != k {
+		t.Error("the margin changed the key")
+	}
+	if Key(img, pieces[1].Rect) == k {
+		t.Error("two different lines share a key")
 	}
 }
