@@ -49,10 +49,10 @@ func TestWindowOnSecondMonitor(t *testing.T) {
 		t.Fatal("the feed wrote nothing")
 	}
 	got = &image.RGBA{Pix: got.Pix, Stride: got.Stride, Rect: image.Rect(0, 0, got.Rect.Dx(), got.Rect.Dy())}
-	if d := meanOutside(got, want, []image.Rectangle{stampRect}); d > 1 {
+	if d, _ := meanOutside(got, want, []image.Rectangle{stampRect}); d > 1 {
 		t.Errorf("monitor 1 does not show the feed of monitor 0 (worst tile differs by %.1f)", d)
 	}
-	if d := meanOutside(got, base, []image.Rectangle{stampRect}); d > sameTol {
+	if d, _ := meanOutside(got, base, []image.Rectangle{stampRect}); d > sameTol {
 		t.Errorf("monitor 1 does not show monitor 0's screen (worst tile differs by %.1f, covers aside)", d)
 	}
 	if bw := r.out.Bounds(); bw != mon[1] {
