@@ -97,17 +97,20 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 			if len(r.allow.res) > 0 {
 				ruleSpans = r.allow.spans(lt.text)
 			}
-			emit := func(start, end int, value *float64, cur string) {
+			emit := func(start, end int, value *float64, cur string) bool {
 				if inside(globalSpans[li], start, end) || inside(ruleSpans, start, end) {
-					return
+					return false
 				}
 				hits[ri] = append(hits[ri], lt.hit(r, lt.text, lt.wordStart, start, end, value, cur))
+				return true
 			}
 			switch r.kind {
 			case kindTerms, kindHashed:
 				ths := r.terms.find(lt, &scratch)
 				for _, th := range ths {
-					emit(lt.tokens[th.lo].start, lt.tokens[th.hi].end, nil, "")
+					if emit(lt.tokens[th.lo].start, lt.tokens[th.hi].end, nil, "") {
+						hits[ri][len(hits[ri])-1].f.Exact = exactTerm(th.dist, lt.tokens[th.lo:th.hi+1])
+					}
 				}
 				if edges != nil {
 					edges[li] = lineEdge{first: len(lt.tokens), last: -1}
@@ -236,17 +239,27 @@ func (rs *Ruleset) combine(r *rule, hits [][]hit) []hit {
 		if parts == nil {
 			continue
 		}
-		c := hit{f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity, Line: a.f.Line, Confidence: a.f.Confidence}, block: a.block}
+		c := hit{f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity, Line: a.f.Line, Confidence: 1, Exact: true}, block: a.block}
 		texts := make([]string, len(parts))
+		lowest := 1.0
 		for i, p := range parts {
 			texts[i] = p.f.Text
 			c.f.Box = c.f.Box.Union(p.f.Box)
 			c.f.Line = min(c.f.Line, p.f.Line)
-			// Every part must be read with confidence for the whole to count.
-			c.f.Confidence = min(c.f.Confidence, p.f.Confidence)
+			// Every part must be read with confidence for the whole to
+			// count, except an Exact part, which counts whatever its
+			// confidence (see Confident): the floor weighs the others.
+			lowest = min(lowest, p.f.Confidence)
+			if !p.f.Exact {
+				c.f.Confidence = min(c.f.Confidence, p.f.Confidence)
+				c.f.Exact = false
+			}
 			if c.f.Value == nil && p.f.Value != nil {
 				c.f.Value, c.f.Currency = p.f.Value, p.f.Currency
 			}
+		}
+		if c.f.Exact {
+			c.f.Confidence = lowest
 		}
 		c.f.Text = strings.Join(texts, " … ")
 		out = append(out, c)
