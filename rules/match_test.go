@@ -333,6 +333,10 @@ func TestConfident(t *testing.T) {
 		{Finding{Kind: "pattern", Text: "a@b.io", Confidence: 0.2}, false},
 		{Finding{Kind: "pattern", Text: "ghp_z7kPDyRxHQFAKEdemoguardCARRy96ZOgCYR", Confidence: 0.01}, true},
 		{Finding{Kind: "amount", Text: "$580,400,000,000", Confidence: 0.1}, false},
+		// A listed term spelled letter for letter (see Finding.Exact).
+		{Finding{Kind: "terms", Text: "Contoso", Confidence: 0.2, Exact: true}, true},
+		{Finding{Kind: "near", Text: "Contoso … Fabrikam", Confidence: 0.2, Exact: true}, true},
+		{Finding{Kind: "terms", Text: "Contosa", Confidence: 0.2}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.f.Confident(0.5); got != tt.want {

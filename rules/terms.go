@@ -432,7 +432,7 @@ func (ix *termIndex) find(lt *lineText, scratch *matchScratch) []termHit {
 // with the fewest edits, then the longest (a stray neighbour is not
 // absorbed into a fuzzy match, and the longest term wins as in find). lo
 // indexes tail, hi head.
-func (ix *termIndex) findAcross(tail, head []token, scratch *matchScratch) (lo, hi int, ok bool) {
+func (ix *termIndex) findAcross(tail, head []token, scratch *matchScratch) (lo, hi, dist int, ok bool) {
 	maxTok := ix.windowTokens()
 	found, bestD, bestN := false, 0, 0
 	tailBuf := scratch.across[:0]
@@ -463,7 +463,24 @@ func (ix *termIndex) findAcross(tail, head []token, scratch *matchScratch) (lo, 
 		scratch.buf, scratch.win = buf, win
 	}
 	scratch.across = tailBuf
-	return lo, hi, found
+	return lo, hi, bestD, found
+}
+
+// exactTerm reports whether a term match with dist edits over the tokens
+// of parts makes an Exact finding (see Finding.Exact): no edit, and at
+// least exactTermLen folded characters (an exact match's folded tokens
+// are the term's).
+func exactTerm(dist int, parts ...[]token) bool {
+	if dist != 0 {
+		return false
+	}
+	n := 0
+	for _, toks := range parts {
+		for _, t := range toks {
+			n += utf8.RuneCountInString(t.folded)
+		}
+	}
+	return n >= exactTermLen
 }
 
 // trim prefers a window without its first or last token when that matches

@@ -138,7 +138,10 @@ func SeverityRank(name string) int {
 // amount for amount rules (in Currency units), nil otherwise. Line is the
 // index of the (first) line in the input; Confidence is the highest word
 // confidence among the words matched, so a finding made only of low
-// confidence words can be dropped by the caller.
+// confidence words can be dropped by the caller (see Confident). Exact
+// marks a finding that is kept whatever its confidence: a term match with
+// no edit after folding, on a term of at least exactTermLen folded
+// characters, or a near finding all of whose parts are such.
 type Finding struct {
 	Rule       string   `json:"rule"`
 	Kind       string   `json:"-"` // the rule's kind: terms, hashed-terms, pattern, amount, near
@@ -149,21 +152,31 @@ type Finding struct {
 	Box        Box      `json:"box"`
 	Confidence float64  `json:"confidence"`
 	Line       int      `json:"line"`
+	Exact      bool     `json:"-"`
 }
 
 // structuralLen is how long a pattern match must be before OCR confidence no
 // longer decides whether it counts (see Confident).
 const structuralLen = 16
 
+// exactTermLen is how long a term (in folded characters) must be for a
+// match of it with no edit to count whatever its OCR confidence (Exact).
+const exactTermLen = fuzzyMinLen
+
 // Confident reports whether a finding clears a confidence floor. The floor
 // exists to keep OCR noise (garbage read from icons, borders, photos) from
-// producing findings; noise is short. A pattern match of 16 or more
-// characters (an access key, a JWT, a connection string) is structure that
-// noise does not produce, while Tesseract gives exactly such random strings
-// low confidence because no dictionary backs them — so those count whatever
-// their confidence.
+// producing findings; noise is short and arbitrary. Two kinds of finding
+// are kept whatever their confidence, because noise does not produce them:
+//   - a pattern match of 16 or more characters (an access key, a JWT, a
+//     connection string): Tesseract gives exactly such random strings low
+//     confidence because no dictionary backs them;
+//   - an Exact finding: a listed term of 5 or more characters spelled
+//     letter for letter (after folding). Grey small text (a chat sidebar's
+//     preview line) is read right at 0.4; a fuzzy match of such a read
+//     keeps the floor, as an edit plus low confidence is what a chance
+//     resemblance looks like.
 func (f Finding) Confident(floor float64) bool {
-	if f.Confidence >= floor {
+	if f.Confidence >= floor || f.Exact {
 		return true
 	}
 	if f.Kind != "pattern" {

@@ -136,7 +136,7 @@ func (rs *Ruleset) matchAcross(r *rule, a, b *lineText, ea, eb lineEdge, scratch
 		return hit{}, false
 	}
 	tail, head := a.tokens[from:], b.tokens[:to]
-	lo, hi, ok := r.terms.findAcross(tail, head, scratch)
+	lo, hi, dist, ok := r.terms.findAcross(tail, head, scratch)
 	if !ok {
 		return hit{}, false
 	}
@@ -153,7 +153,8 @@ func (rs *Ruleset) matchAcross(r *rule, a, b *lineText, ea, eb lineEdge, scratch
 	return hit{
 		f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity,
 			Text: a.text[first.start:end] + " " + b.text[b.tokens[0].start:last.end],
-			Box:  boxA.Union(boxB), Confidence: max(confA, confB), Line: a.idx},
+			Box:  boxA.Union(boxB), Confidence: max(confA, confB), Line: a.idx,
+			Exact: exactTerm(dist, tail[lo:], head[:hi+1])},
 		block: a.line.Block, start: first.start, end: end, wlo: first.word, whi: a.tokens[len(a.tokens)-1].word,
 	}, true
 }

@@ -38,7 +38,9 @@ PDFs as rasterised PDFs; office documents are reported, not rewritten.
 Nothing is overwritten.
 
 Findings whose OCR confidence is below --min-conf are dropped: a match made
-only of words OCR was unsure of is noise, not a finding.
+only of words OCR was unsure of is noise, not a finding. Kept whatever their
+confidence: pattern matches of 16+ characters (keys, tokens) and listed
+terms of 5+ characters read letter for letter (no edit after folding).
 
 Exit codes: 0 nothing found, 1 findings, 2 errors (a source that could not
 be read; the others are still scanned and reported).`

@@ -2,6 +2,8 @@ package incident
 
 import (
 	"image"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -58,5 +60,41 @@ func TestTrackerAdjacentItemsAreSeparate(t *testing.T) {
 	evs = append(evs, tr.Observe(0, []rules.Finding{finding("c", "Globex", 100, 100, 1), finding("c", "Initech", 100, 118, 1)}, now, nil)...)
 	if len(evs) != 2 {
 		t.Fatalf("want two alerts, got %+v", evs)
+	}
+}
+
+// TestTrackerFloorAndExactTerms: the live agent applies --min-conf through
+// rules.Finding.Confident, as scan does, so a listed name read letter for
+// letter at 0.44 (grey small text) raises an alert at the default floor,
+// and a read one edit off does not.
+func TestTrackerFloorAndExactTerms(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rules.toml")
+	if err := os.WriteFile(p, []byte("[[rules]]\nid = \"customers\"\nterms = [\"Contoso\", \"ACR\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text  string
+		conf  float64
+		alert bool
+	}{
+		{"Contoso", 0.44, true},
+		{"C0NTOSO", 0.44, true},
+		{"Contosa", 0.44, false},
+		{"Contosa", 0.6, true},
+		{"ACR", 0.44, false},
+	} {
+		l := rules.Line{Words: []rules.Word{{Text: tc.text, Box: rules.Box{X: 10, Y: 10, W: 60, H: 12}, Conf: tc.conf}}}
+		fs := rs.Match([]rules.Line{l})
+		if len(fs) != 1 {
+			t.Fatalf("%q: findings %+v, want one", tc.text, fs)
+		}
+		evs := New(time.Second, 0.5, []byte("s")).Observe(0, fs, time.Now(), nil)
+		if got := len(evs) == 1; got != tc.alert {
+			t.Errorf("%q at %.2f: alert %v, want %v", tc.text, tc.conf, got, tc.alert)
+		}
 	}
 }
