@@ -303,17 +303,49 @@ func Cut(prev, cur *image.RGBA, r, p image.Rectangle) bool {
 		}
 	}
 	// Across the top or bottom edge (a region stopped by maxGrowY inside
-	// a tall line): the rows within a line gap of the edge.
-	g := colGap(min(p.Dy(), maxGrowY))
+	// a tall line): the line that crosses it, from the edge inwards to its
+	// first blank row, over the columns inked outside.
 	if p.Min.Y <= r.Min.Y && r.Min.Y > b.Min.Y && runsOn(cur, image.Rect(x0, r.Min.Y, x1, r.Min.Y+1), image.Rect(x0, r.Min.Y-1, x1, r.Min.Y)) &&
-		changed(image.Rect(x0, r.Min.Y, x1, r.Min.Y+g)) {
+		changed(lineAt(cur, r, r.Min.Y-1, x0, x1, 1)) {
 		return true
 	}
 	if p.Max.Y >= r.Max.Y && r.Max.Y < b.Max.Y && runsOn(cur, image.Rect(x0, r.Max.Y-1, x1, r.Max.Y), image.Rect(x0, r.Max.Y, x1, r.Max.Y+1)) &&
-		changed(image.Rect(x0, r.Max.Y-g, x1, r.Max.Y)) {
+		changed(lineAt(cur, r, r.Max.Y, x0, x1, -1)) {
 		return true
 	}
 	return false
+}
+
+// lineAt is the part inside region r of the text crossing r's top (dir 1:
+// out is r.Min.Y-1) or bottom (dir -1: out is r.Max.Y) edge: the columns
+// of x0..x1 inked in row out (with a letter gap either side), and the rows
+// from the edge inwards to the first blank one over them.
+func lineAt(img *image.RGBA, r image.Rectangle, out, x0, x1, dir int) image.Rectangle {
+	ref := commonColour(img, image.Rect(x0, out, x1, out+1))
+	xa, xb := -1, -1
+	for x := x0; x < x1; x++ {
+		o := img.PixOffset(x, out)
+		if !near(ref[:], img.Pix[o:o+4]) {
+			if xa < 0 {
+				xa = x
+			}
+			xb = x + 1
+		}
+	}
+	if xa < 0 {
+		return image.Rectangle{}
+	}
+	xa, xb = max(x0, xa-3), min(x1, xb+3)
+	y := r.Min.Y
+	if dir < 0 {
+		y = r.Max.Y - 1
+	}
+	for n := 0; y >= r.Min.Y && y < r.Max.Y && n < maxGrowY && !rowBlank(img, y, xa, xb); y, n = y+dir, n+1 {
+	}
+	if dir > 0 {
+		return image.Rect(xa, r.Min.Y, xb, y)
+	}
+	return image.Rect(xa, y+1, xb, r.Max.Y)
 }
 
 // letterGap is the widest gap between two letters of one word in a line

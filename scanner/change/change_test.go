@@ -293,3 +293,36 @@ func TestPictureUnderText(t *testing.T) {
 		}
 	}
 }
+
+// TestCutNotThroughUnchangedLineAbove: a card on the document's own
+// background, whose region reaches into the document's lines above and
+// below it (unchanged): no piece is cut, though the text runs across the
+// region's top and bottom edges.
+func TestCutNotThroughUnchangedLineAbove(t *testing.T) {
+	prev := blank(900, 300)
+	for y := 4; y < 296; y += 18 {
+		glyphLine(prev, 4, y, 25, 30, 12, 5)
+	}
+	cur := clone(prev)
+	card := image.Rect(200, 52, 600, 202) // right under a line, right over the next
+	ink(cur, card, color.RGBA{255, 255, 255, 255}, color.RGBA{255, 255, 255, 255})
+	for y := card.Min.Y + 10; y+12 < card.Max.Y; y += 20 {
+		glyphLine(cur, card.Min.X+10, y, 10, 30, 12, 6)
+	}
+	region := image.Rect(180, 44, 620, 216) // cuts the document's lines at 40-52 and 202-214
+	cuts := func(prev *image.RGBA) int {
+		n := 0
+		for _, p := range Lines(cur, region) {
+			if Cut(prev, cur, region, p) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := cuts(prev); n != 0 {
+		t.Errorf("%d pieces cut where only unchanged lines cross the edges", n)
+	}
+	if cuts(nil) == 0 {
+		t.Error("the same region over new text cuts nothing")
+	}
+}

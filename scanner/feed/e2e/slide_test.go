@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"hash/maphash"
 	"image"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -103,10 +105,20 @@ func TestSlideChangeNeverPartRead(t *testing.T) {
 				boundary++
 				tp, op, np := store[f[i]], store[old[i]], store[final[i]]
 				for j := 0; j+4 <= len(tp); j += 4 {
-					if !bytes.Equal(tp[j:j+4], op[j:j+4]) && !bytes.Equal(tp[j:j+4], np[j:j+4]) {
+					// A cover reaches a few pixels past its line (the
+					// margin of anti-aliased glyphs): while the line waits
+					// unread, those pixels show the new screen.
+					if !bytes.Equal(tp[j:j+4], op[j:j+4]) && !bytes.Equal(tp[j:j+4], np[j:j+4]) && !coverLike(np[j:j+4]) {
 						other++
 						if other < 5 {
 							t.Errorf("frame %d after the change: tile %d has pixels of neither the old screen nor the checked new one", k, i)
+							if *pngDir != "" {
+								for name, px := range map[string][]byte{"got": tp, "old": op, "new": np} {
+									img := image.NewRGBA(image.Rect(0, 0, 32, len(px)/4/32))
+									copy(img.Pix, px)
+									savePNG(t, filepath.Join(*pngDir, fmt.Sprintf("slide-f%d-t%d-%s.png", k, i, name)), img)
+								}
+							}
 						}
 						break
 					}
