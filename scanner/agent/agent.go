@@ -190,6 +190,8 @@ type job struct {
 	// moved: pieces whose pixels moved since (a scrolled line): read for
 	// the cache and placed where they are now, not where they were.
 	moved map[uint64]bool
+	// taken: in a batch being read (its frame is counted in a.inflight).
+	taken bool
 }
 
 // touchedBy reports whether a change r reaches the piece's ink. A piece's
@@ -749,10 +751,30 @@ func (a *Agent) settle(ds *dispState, queued []*job, regions []image.Rectangle, 
 			j.stale = true
 			delete(ds.pending, j)
 			a.stats.StaleDropped++
+			continue
 		case len(keep) < len(j.pieces):
 			j.pieces, j.trimmed = keep, true
 		}
+		if (j.trimmed || len(j.moved) > 0) && !j.taken {
+			j.detach()
+		}
 	}
+}
+
+// detach gives a queued read its own copy of the pixels it reads, so that
+// the frame it was cut from can be reused: a read kept across frames (the
+// rest of a run, a line that scrolled) would otherwise hold a whole frame
+// (8 MB at 1080p) each, and a screen that keeps moving would pile them up.
+// Not for a read under way (its frame is counted in a.inflight).
+func (j *job) detach() {
+	if j.img.Rect == j.rect {
+		return
+	}
+	c := image.NewRGBA(j.rect)
+	for y := j.rect.Min.Y; y < j.rect.Max.Y; y++ {
+		copy(c.Pix[c.PixOffset(j.rect.Min.X, y):c.PixOffset(j.rect.Max.X, y)], j.img.Pix[j.img.PixOffset(j.rect.Min.X, y):])
+	}
+	j.img = c
 }
 
 // resolve places the lines just read for keys wherever the same pixels
@@ -1006,12 +1028,18 @@ func (a *Agent) takeBatch(l lane, now time.Time) (batch []*job, retry time.Durat
 	clear(a.queue[len(rest):])
 	a.queue = rest
 	a.inflight[img]++
+	for _, j := range batch {
+		j.taken = true
+	}
 	return batch, 0
 }
 
 // release ends what takeBatch started for batch. Called with a.mu held.
 func (a *Agent) release(batch []*job) {
 	img := batch[0].img
+	for _, j := range batch {
+		j.taken = false
+	}
 	if a.inflight[img]--; a.inflight[img] <= 0 {
 		delete(a.inflight, img)
 	}

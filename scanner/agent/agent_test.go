@@ -656,3 +656,37 @@ func (o *feedObserver) keyAt(r image.Rectangle) uint64 {
 	}
 	return 0
 }
+
+// TestAgentKeptReadsDoNotPinFrames: reads kept across frames (lines that
+// scroll faster than they are read) hold a copy of their own pixels, not
+// the whole frame each was cut from: memory stays bounded while a screen
+// keeps moving and OCR lags.
+func TestAgentKeptReadsDoNotPinFrames(t *testing.T) {
+	h := newHarness(t)
+	s := h.screen(0)
+	term := image.Rect(300, 100, 900, 400)
+	dark := color.RGBA{24, 26, 30, 255}
+	for i := range 12 { // scroll a line each step; nothing is read meanwhile
+		draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
+		for k := range 10 {
+			y := term.Min.Y + 10 + k*30 // a multiple of 3: ink's texture moves with the line
+			ink(s, image.Rect(term.Min.X+10, y, term.Max.X-10, y+12), wordColor(fmt.Sprintf("line%d", i+k)), dark)
+		}
+		h.cap.set(0, s)
+		h.step()
+	}
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	frames := map[*image.RGBA]bool{}
+	for _, ds := range h.a.displays {
+		for j := range ds.pending {
+			if j.img.Rect.Dx() == 1280 { // a whole frame
+				frames[j.img] = true
+			}
+		}
+	}
+	t.Logf("pending reads hold %d whole frames", len(frames))
+	if len(frames) > 2 {
+		t.Errorf("queued reads hold %d whole frames", len(frames))
+	}
+}
