@@ -937,8 +937,11 @@ func (a *Agent) ocrLoop(ctx context.Context, l lane) {
 				}
 				break
 			}
+			// A notification may be read on credit; the feed's quick reads
+			// of areas that keep changing may not (they would keep the
+			// budget in the red and starve every large read for good).
 			debt := time.Duration(0)
-			if l == laneUrgent {
+			if l == laneUrgent && slices.ContainsFunc(batch, func(j *job) bool { return j.class == classNew }) {
 				debt = urgentDebt
 			}
 			if w := a.budget.WaitDebt(debt); w > 0 {

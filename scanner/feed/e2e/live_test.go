@@ -455,12 +455,17 @@ func runLivePhase(t *testing.T, disp string, cp *capture.X11, dw *xdamage.Watche
 	go func() { defer run.Done(); ag.Run(ctx) }()
 	go func() { defer run.Done(); f.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Minute)
-	for f.Stats().Checking {
+	for report := time.Now(); f.Stats().Checking; {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: screen not read in 10 minutes", res.Name)
 		}
+		if time.Since(report) > 10*time.Second {
+			report = time.Now()
+			t.Logf("%s: first read: pending %d, agent %+v", res.Name, ag.Pending(), ag.Stats())
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Logf("%s: first read done %v after the start", res.Name, time.Since(start).Round(time.Millisecond))
 	time.Sleep(3 * time.Second) // the rest of the first read
 	slot := time.Second / time.Duration(fps)
 	live := &checker{t: t, base: base, start: start, read: time.Now(), slot: slot, light: true}
