@@ -204,7 +204,14 @@ func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 		}
 	}
 	// Horizontally words are separated by less than a column gap, so keep
-	// going over blank columns until a gap as wide as colGap is found.
+	// going over blank columns until a gap as wide as colGap is found —
+	// for a change a line or two high (a digit typed into a figure). A
+	// taller change (a window redrawn, a page scrolled, a log moving on)
+	// holds its own lines whole; growing it would take in the lines of
+	// whatever lies beside it, cut anew on every frame.
+	if r.Dy() > maxGrowY {
+		return r
+	}
 	gap := colGap(r.Dy())
 	if r.Min.X > b.Min.X && !colBlank(img, r.Min.X, r.Min.Y, r.Max.Y) &&
 		bgAcross(image.Rect(r.Min.X, r.Min.Y, r.Min.X+band, r.Max.Y), image.Rect(r.Min.X-band, r.Min.Y, r.Min.X, r.Max.Y)) {

@@ -326,3 +326,24 @@ func TestCutNotThroughUnchangedLineAbove(t *testing.T) {
 		t.Error("the same region over new text cuts nothing")
 	}
 }
+
+// TestTallChangeNotGrown: a window on the document's own background whose
+// lines all change (a page scrolled) is not grown into the document's
+// lines beside it; a change a line high still is (TestGrowToWholeLine).
+func TestTallChangeNotGrown(t *testing.T) {
+	prev := blank(900, 300)
+	for y := 4; y < 296; y += 18 {
+		glyphLine(prev, 4, y, 25, 30, 12, 5)
+	}
+	win := image.Rect(300, 40, 700, 260)
+	cur := clone(prev)
+	ink(cur, win, color.RGBA{255, 255, 255, 255}, color.RGBA{255, 255, 255, 255})
+	for y := win.Min.Y + 4; y+12 < win.Max.Y; y += 20 {
+		glyphLine(cur, win.Min.X, y, 11, 30, 12, 6) // from the very edge
+	}
+	for _, r := range Regions(prev, cur) {
+		if r.Min.X < win.Min.X-2 || r.Max.X > win.Max.X+2 {
+			t.Errorf("region %v grew out of the window %v", r, win)
+		}
+	}
+}
