@@ -167,6 +167,10 @@ type dispState struct {
 	// re-queued because its area changed again (a log scrolled on) keeps
 	// its age, so an area that keeps changing is not pushed back forever.
 	since map[uint64]time.Time
+	// waiting: pieces on screen now whose pixels a queued read is reading
+	// (from an earlier frame, where they were elsewhere): placed here when
+	// it is done.
+	waiting map[uint64]waitingPiece
 }
 
 // job is one rectangle of a frame waiting for (or in) OCR: a run of pieces
@@ -611,11 +615,22 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	}
 	// Queued reads the changes reached are settled once the new pieces are
 	// known (see settle); new jobs are not theirs to settle.
+	for k, w := range ds.waiting {
+		if overlapsAny(w.rect, regions) {
+			delete(ds.waiting, k) // changed again: planned anew below
+		}
+	}
 	queued := make([]*job, 0, len(ds.pending))
 	for j := range ds.pending {
 		queued = append(queued, j)
 	}
 	seen := map[uint64]bool{} // keys of the pieces in the changed regions now
+	queuedKeys := map[uint64]bool{}
+	for _, j := range queued {
+		for _, p := range j.pieces {
+			queuedKeys[p.key] = true
+		}
+	}
 	var fresh []*job
 	var observed []feed.Region
 	if len(ds.since) > maxSince {
@@ -657,8 +672,16 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			if ok {
 				a.stats.CacheHits++
 				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
+				return true
 			}
-			return ok
+			// The same pixels are being read already (a line that moved
+			// on before its read finished): wait for that read, placed
+			// here (see read), instead of queuing it again on every frame.
+			if queuedKeys[p.Key] && len(ds.waiting) < maxWaiting {
+				ds.waiting[p.Key] = waitingPiece{p.Rect, ds.block}
+				return true
+			}
+			return false
 		}) {
 			run := make([]piece, len(lr.Pieces))
 			for i, p := range lr.Pieces {
@@ -713,6 +736,25 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 		}
 	}
 }
+
+func overlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
+	for _, o := range rs {
+		if r.Overlaps(o) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitingPiece is where a piece waiting for another read's result is now.
+type waitingPiece struct {
+	rect  image.Rectangle
+	block int
+}
+
+// maxWaiting bounds a display's waiting pieces: beyond it, pieces are
+// queued for a read of their own.
+const maxWaiting = 4096
 
 // settle updates the queued reads that the changed regions reach. A piece
 // the change reached whose pixels are still on screen elsewhere in the
@@ -783,6 +825,28 @@ func (j *job) detach() {
 // placed. Called with a.mu held.
 func (a *Agent) resolve(ds *dispState, keys map[uint64]bool) []uint64 {
 	var placed []uint64
+	for k := range keys {
+		w, ok := ds.waiting[k]
+		if !ok {
+			continue
+		}
+		delete(ds.waiting, k)
+		if lines, ok := a.cache.Get(k, w.rect.Min); ok {
+			ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, w.block))
+			placed = append(placed, k)
+		} else if ds.prev != nil {
+			// The read could not be kept for this piece (a line spanning
+			// two pieces): read it where it is now.
+			j := &job{disp: ds.d.Index, gen: ds.gen, img: ds.prev, rect: w.rect.Inset(-ocrMargin).Intersect(ds.prev.Rect),
+				pieces: []piece{{rect: w.rect, key: k}}, at: a.cfg.Now(), block: w.block, class: classBig, first: a.cfg.Now()}
+			ds.pending[j] = true
+			a.queue = append(a.queue, j)
+			select {
+			case a.wake[j.lane()] <- struct{}{}:
+			default:
+			}
+		}
+	}
 	for j := range ds.pending {
 		keep := j.pieces[:0:0]
 		for _, p := range j.pieces {
@@ -1270,7 +1334,7 @@ func (a *Agent) refreshDisplays(first bool) error {
 		}
 		a.gen++
 		a.displays[d.Index] = &dispState{d: d, gen: a.gen, pending: map[*job]bool{},
-			heat: newHeat(d.Bounds.Size()), since: map[uint64]time.Time{}}
+			heat: newHeat(d.Bounds.Size()), since: map[uint64]time.Time{}, waiting: map[uint64]waitingPiece{}}
 	}
 	for i, old := range a.displays {
 		if !seen[i] {

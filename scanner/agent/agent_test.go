@@ -670,23 +670,42 @@ func TestAgentKeptReadsDoNotPinFrames(t *testing.T) {
 		draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
 		for k := range 10 {
 			y := term.Min.Y + 10 + k*30 // a multiple of 3: ink's texture moves with the line
-			ink(s, image.Rect(term.Min.X+10, y, term.Max.X-10, y+12), wordColor(fmt.Sprintf("line%d", i+k)), dark)
+			word := fmt.Sprintf("line%d", i+k)
+			if i+k == 14 {
+				word = "SECRET"
+			}
+			ink(s, image.Rect(term.Min.X+10, y, term.Max.X-10, y+12), wordColor(word), dark)
 		}
 		h.cap.set(0, s)
 		h.step()
 	}
 	h.a.mu.Lock()
-	defer h.a.mu.Unlock()
 	frames := map[*image.RGBA]bool{}
+	pieces := 0
 	for _, ds := range h.a.displays {
 		for j := range ds.pending {
+			pieces += len(j.pieces)
 			if j.img.Rect.Dx() == 1280 { // a whole frame
 				frames[j.img] = true
 			}
 		}
 	}
+	// And a line that moved on is not queued again on every frame: 10
+	// lines, 11 of them new since, each queued once.
+	if pieces > 21 {
+		t.Errorf("%d pieces queued for 21 distinct lines", pieces)
+	}
 	t.Logf("pending reads hold %d whole frames", len(frames))
 	if len(frames) > 2 {
 		t.Errorf("queued reads hold %d whole frames", len(frames))
 	}
+	h.a.mu.Unlock()
+	// The reads, once done, put each line where it is now: the secret,
+	// which appeared and moved on unread, is found. (An area that keeps
+	// changing is read once every hotAge.)
+	for range 20 {
+		h.clk.add(2 * hotAge)
+		h.drain()
+	}
+	h.wantKinds(event.Alert)
 }
