@@ -671,7 +671,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 			if ok {
 				a.stats.CacheHits++
-				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
+				ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(lines, ds.block))
 				return true
 			}
 			// The same pixels are being read already (a line that moved
@@ -832,7 +832,7 @@ func (a *Agent) resolve(ds *dispState, keys map[uint64]bool) []uint64 {
 		}
 		delete(ds.waiting, k)
 		if lines, ok := a.cache.Get(k, w.rect.Min); ok {
-			ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, w.block))
+			ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(lines, w.block))
 			placed = append(placed, k)
 		} else if ds.prev != nil {
 			// The read could not be kept for this piece (a line spanning
@@ -859,7 +859,7 @@ func (a *Agent) resolve(ds *dispState, keys map[uint64]bool) []uint64 {
 				keep = append(keep, p)
 				continue
 			}
-			ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, j.block))
+			ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(lines, j.block))
 			placed = append(placed, p.key)
 		}
 		switch {
@@ -904,7 +904,7 @@ func (a *Agent) drawnIn(ds *dispState, img *image.RGBA, r image.Rectangle, drawn
 		for _, p := range change.Lines(img, d) {
 			key := lineread.Key(img, p)
 			if lines, ok := a.cache.Get(key, p.Min); ok {
-				ds.lines = replaceLines(ds.lines, onscreen.InBlock(lines, ds.block))
+				ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(lines, ds.block))
 				continue
 			}
 			run = append(run, piece{rect: p, key: key})
@@ -1228,7 +1228,7 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 				}
 			}
 			if len(still) > 0 {
-				ds.lines = replaceLines(ds.lines, onscreen.InBlock(still, j.block))
+				ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(still, j.block))
 				ds.dirty = true
 				touched[ds] = true
 			}
@@ -1242,7 +1242,7 @@ func (a *Agent) read(ctx context.Context, batch []*job, l lane) {
 			}
 			a.cfg.Feed.Read(keys)
 		}
-		ds.lines = replaceLines(ds.lines, onscreen.InBlock(per[i], j.block))
+		ds.lines = onscreen.Replace(ds.lines, onscreen.InBlock(per[i], j.block))
 		ds.dirty = true
 		touched[ds] = true
 	}
@@ -1471,28 +1471,4 @@ func samePixels(a, b *image.RGBA, r image.Rectangle) bool {
 		}
 	}
 	return true
-}
-
-// replaceLines adds read lines to the known ones; a known line mostly
-// under a new one is the same text read before, and goes.
-func replaceLines(known, read []rules.Line) []rules.Line {
-	if len(read) == 0 {
-		return known
-	}
-	out := known[:0]
-	for _, k := range known {
-		kb := geom.Rect(k.Box)
-		dup := false
-		for _, n := range read {
-			if 2*geom.Area(kb.Intersect(geom.Rect(n.Box))) > geom.Area(kb) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, k)
-		}
-	}
-	clear(known[len(out):])
-	return append(out, read...)
 }

@@ -265,7 +265,7 @@ func Read(ctx context.Context, rec Recognizer, img *image.RGBA, regions []image.
 			if cache != nil {
 				Store(cache, batch[i].Pieces, ls)
 			}
-			out = append(out, onscreen.InBlock(ls, batch[i].Block)...)
+			out = onscreen.Replace(out, onscreen.InBlock(ls, batch[i].Block))
 		}
 	}
 	return out, nil

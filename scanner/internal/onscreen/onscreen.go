@@ -68,3 +68,29 @@ func ByPiece(pieces []image.Rectangle, lines []rules.Line) (per [][]rules.Line, 
 	}
 	return per, true
 }
+
+// Replace adds read lines to the known ones; a known line mostly under a
+// new one is the same text read before, and goes. The agent's screen
+// model and a scan's lines both keep one copy of a line read twice (two
+// runs whose margins take in the same line).
+func Replace(known, read []rules.Line) []rules.Line {
+	if len(read) == 0 {
+		return known
+	}
+	out := known[:0]
+	for _, k := range known {
+		kb := geom.Rect(k.Box)
+		dup := false
+		for _, n := range read {
+			if 2*geom.Area(kb.Intersect(geom.Rect(n.Box))) > geom.Area(kb) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, k)
+		}
+	}
+	clear(known[len(out):])
+	return append(out, read...)
+}

@@ -55,3 +55,17 @@ func TestByPiece(t *testing.T) {
 		t.Fatal("a line spanning two pieces was assigned")
 	}
 }
+
+// TestReplace: a line read again (two runs' margins took it in, or it was
+// re-read) is kept once, the newer read; other lines stay.
+func TestReplace(t *testing.T) {
+	line := func(text string, x, y, w int) rules.Line {
+		b := rules.Box{X: x, Y: y, W: w, H: 12}
+		return rules.Line{Box: b, Words: []rules.Word{{Text: text, Box: b}}}
+	}
+	known := []rules.Line{line("old", 10, 10, 100), line("other", 10, 40, 100)}
+	got := Replace(known, []rules.Line{line("new", 12, 11, 98)})
+	if len(got) != 2 || got[0].Words[0].Text != "other" || got[1].Words[0].Text != "new" {
+		t.Errorf("got %v", got)
+	}
+}
