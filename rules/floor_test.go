@@ -84,3 +84,76 @@ within = "line"
 		})
 	}
 }
+
+// TestSplitWordsJoinForPatterns: small low-contrast text made Tesseract
+// read an access key as two words 0-2 px apart (at 0.13 on a dark
+// background, 0.91 on a light one); the key was then matched by no pattern
+// at any --min-conf. Words at most a quarter of their height apart are
+// tried joined, as a run of their own; a real space, typed text and a
+// document's paragraph are left alone.
+func TestSplitWordsJoinForPatterns(t *testing.T) {
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// read lays words out left to right, each gaps[i] px after the one
+	// before it (the first at x=20), at confidence 0.13, boxes h px high.
+	read := func(h int, gaps []int, ws ...string) Line {
+		l := Line{Block: 1}
+		x := 20
+		for i, w := range ws {
+			if i > 0 {
+				x += gaps[i-1]
+			}
+			b := Box{X: x, Y: 25, W: 6 * len(w), H: h}
+			l.Words = append(l.Words, Word{Text: w, Box: b, Conf: 0.13})
+			l.Box = l.Box.Union(b)
+			x += b.W
+		}
+		return l
+	}
+	whole := read(14, []int{6, 0}, "key", "AKIAIOSFODNN7", "EXAMPLE")
+	whole.Whole = true
+	tests := []struct {
+		name string
+		line Line
+		want string // the aws-access-key finding's text, "" for none
+	}{
+		{"touching", read(14, []int{6, 0}, "key", "AKIAIOSFODNN7", "EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+		{"1 px apart, the word before too", read(9, []int{1, 1}, "key", "AKIAIOSFODNN7", "EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+		{"2 px apart at 14 px", read(14, []int{6, 2}, "key", "AKIAIOSFODNN7", "EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+		{"1 px overlap", read(9, []int{6, -1}, "key", "AKIAIOSFODNN7", "EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+		{"split twice", read(14, []int{6, 0, 1}, "key", "AKIAIOS", "FODNN7", "EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+		{"a space at 10 px", read(10, []int{6, 3}, "key", "AKIAIOSFODNN7", "EXAMPLE"), ""},
+		{"a space at 14 px", read(14, []int{6, 4}, "key", "AKIAIOSFODNN7", "EXAMPLE"), ""},
+		{"split at punctuation", read(14, []int{6, 0}, "key", "AKIAIOSFODNN7-", "EXAMPLE"), ""},
+		{"typed text", TextLine("key AKIAIOSFODNN7 EXAMPLE"), ""},
+		{"a document's paragraph", whole, ""},
+		{"one word", read(14, []int{6}, "key", "AKIAIOSFODNN7EXAMPLE"), "AKIAIOSFODNN7EXAMPLE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []Finding
+			for _, f := range rs.Match([]Line{tt.line}) {
+				if f.Rule == "aws-access-key" {
+					got = append(got, f)
+				}
+			}
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("findings %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Text != tt.want {
+				t.Fatalf("findings %+v, want one of %q", got, tt.want)
+			}
+			if !got[0].Confident(0.5) {
+				t.Errorf("%q at %.2f does not clear the floor", got[0].Text, got[0].Confidence)
+			}
+			if n := len(tt.line.Words) - 1; got[0].Box != tt.line.Words[1].Box.Union(tt.line.Words[n].Box) {
+				t.Errorf("box %v, want words 1..%d", got[0].Box, n)
+			}
+		})
+	}
+}

@@ -126,6 +126,7 @@ func (rs *Ruleset) match(lines []Line, only map[int]bool) []Finding {
 					}
 				}
 				hits[ri] = append(hits[ri], rs.compactHits(r, lt, hits[ri][before:])...)
+				hits[ri] = append(hits[ri], rs.splitHits(r, lt, hits[ri][before:])...)
 			case kindAmount:
 				for _, a := range findAmounts(lt.text) {
 					if a.currency != r.cur || a.value < r.min || (r.max > 0 && a.value > r.max) {
@@ -210,6 +211,83 @@ func (rs *Ruleset) compactHits(r *rule, lt *lineText, have []hit) []hit {
 		}
 	}
 	return out
+}
+
+// maxSplitWords is the most OCR words one glyph run is taken to have been
+// split into (see splitHits).
+const maxSplitWords = 4
+
+// splitHits runs a pattern over runs of words that OCR split inside one
+// run of glyphs, joined without the space: small low-contrast text made
+// Tesseract read AKIAIOSFODNN7EXAMPLE as "AKIAIOSFODNN7" and "EXAMPLE", 1 px
+// apart, at 0.13, and the key was then matched at no --min-conf. Words are
+// joined when closeWords; a match must start in the first word of the run
+// and end in its last, and one overlapping a match already found is
+// dropped. Each run is matched alone (the words beside it are not joined
+// to it: "key" 1 px before the key would hide the key's \b). Text not read
+// from pixels (no boxes; a document's paragraph) is never joined: a space
+// typed is a space.
+func (rs *Ruleset) splitHits(r *rule, lt *lineText, have []hit) []hit {
+	ws := lt.line.Words
+	if lt.line.Whole || len(ws) < 2 {
+		return nil
+	}
+	var out []hit
+	var starts [maxSplitWords]int
+	for a := 0; a+1 < len(ws); a++ {
+		if !closeWords(ws[a], ws[a+1]) {
+			continue
+		}
+		text := ws[a].Text
+		for e := a + 1; e < len(ws) && e-a < maxSplitWords && closeWords(ws[e-1], ws[e]); e++ {
+			starts[e-a] = len(text)
+			text += ws[e].Text
+			var spans [][]int
+			if len(rs.allow.res) > 0 || len(r.allow.res) > 0 {
+				spans = append(rs.allow.spans(text), r.allow.spans(text)...)
+			}
+			for _, m := range r.pattern.FindAllStringIndex(text, -1) {
+				if m[0] >= starts[1] || m[1] <= starts[e-a] || inside(spans, m[0], m[1]) {
+					continue
+				}
+				dup := false
+				for _, o := range append(have, out...) {
+					if o.wlo <= e && a <= o.whi {
+						dup = true
+						break
+					}
+				}
+				if dup {
+					continue
+				}
+				box, conf := lt.wordsBox(a, e)
+				out = append(out, hit{
+					f: Finding{Rule: r.info.ID, Kind: r.info.Kind, Severity: r.info.Severity, Text: text[m[0]:m[1]],
+						Box: box, Confidence: conf, Line: lt.idx},
+					block: lt.line.Block, start: lt.wordStart[a] + m[0], end: lt.wordStart[e] + m[1] - starts[e-a], wlo: a, whi: e,
+				})
+			}
+		}
+	}
+	return out
+}
+
+// closeWords reports whether OCR words a and b (b right of a) may be one
+// run of glyphs that OCR split: both have boxes, the split is between two
+// letters or digits, and the gap between them (or their overlap) is at
+// most a quarter of their height, 1 px at least. A space is about a third
+// of an em and wider than that, except in the smallest text (2 px at
+// 10 px), where OCR reads a split the same: which is why a join is only
+// tried for patterns, only as a whole run.
+func closeWords(a, b Word) bool {
+	if a.Box.Empty() || b.Box.Empty() || a.Text == "" || b.Text == "" {
+		return false
+	}
+	if !prevAlnum(a.Text, len(a.Text)) || !isAlnumAt(b.Text, 0) {
+		return false
+	}
+	gap := b.Box.X - (a.Box.X + a.Box.W)
+	return max(gap, -gap) <= max(1, max(a.Box.H, b.Box.H)/4)
 }
 
 // combine builds a near rule's findings: for each finding of its first part,
