@@ -250,14 +250,7 @@ func (rs *Ruleset) splitHits(r *rule, lt *lineText, have []hit) []hit {
 				if m[0] >= starts[1] || m[1] <= starts[e-a] || inside(spans, m[0], m[1]) {
 					continue
 				}
-				dup := false
-				for _, o := range append(have, out...) {
-					if o.wlo <= e && a <= o.whi {
-						dup = true
-						break
-					}
-				}
-				if dup {
+				if overlaps(have, a, e) || overlaps(out, a, e) {
 					continue
 				}
 				box, conf := lt.wordsBox(a, e)
@@ -270,6 +263,16 @@ func (rs *Ruleset) splitHits(r *rule, lt *lineText, have []hit) []hit {
 		}
 	}
 	return out
+}
+
+// overlaps reports whether a hit of hs covers any of words lo..hi.
+func overlaps(hs []hit, lo, hi int) bool {
+	for _, h := range hs {
+		if h.wlo <= hi && lo <= h.whi {
+			return true
+		}
+	}
+	return false
 }
 
 // closeWords reports whether OCR words a and b (b right of a) may be one
