@@ -118,7 +118,9 @@ func scanDir(t *testing.T) {
 }
 
 var scanTexts = map[int]string{
-	101: "deck marked TOP SECRET today",
+	// Read with one letter wrong: a fuzzy match, which keeps the
+	// confidence floor (an exact read of a listed term would clear it).
+	101: "deck marked TOP SECRFT today",
 	102: "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
 }
 
@@ -148,7 +150,7 @@ func TestScanCommand(t *testing.T) {
 		},
 		{
 			name: "flags after paths", args: []string{"scan", "shots/secret.png", "--format", "sarif", "--workers", "3"}, conf: 0.9,
-			wantCode: exitFindings, wantOut: []string{`"version": "2.1.0"`, `"ruleId": "classification-marker"`}, notOut: []string{"TOP SECRET"},
+			wantCode: exitFindings, wantOut: []string{`"version": "2.1.0"`, `"ruleId": "classification-marker"`}, notOut: []string{"TOP SECRFT"},
 			wantWorker: 3,
 		},
 		{
@@ -157,7 +159,7 @@ func TestScanCommand(t *testing.T) {
 		},
 		{
 			name: "min-conf lowered", args: []string{"scan", "--min-conf", "0.2", "shots/secret.png"}, conf: 0.3, wantCode: exitFindings,
-			wantOut: []string{`"TOP SECRET"`},
+			wantOut: []string{`"TOP SECRFT"`},
 		},
 		{
 			name: "bad format", args: []string{"scan", "--format", "xml", "shots"}, wantCode: exitErr,
