@@ -117,6 +117,30 @@ func Key(img *image.RGBA, p image.Rectangle) uint64 {
 	return linecache.Key(img, p)
 }
 
+// appendNew appends the lines read to out, but for a line out already
+// holds at nearly the same box (four fifths of each): two runs whose
+// margins took in the same line read it twice. A line that only lies
+// mostly under another (a cell under a row read whole) is kept: they
+// are not the same read.
+func appendNew(out, read []rules.Line) []rules.Line {
+	for _, n := range read {
+		nb := geom.Rect(n.Box)
+		dup := false
+		for _, o := range out {
+			ob := geom.Rect(o.Box)
+			in := geom.Area(nb.Intersect(ob))
+			if 5*in >= 4*geom.Area(nb) && 5*in >= 4*geom.Area(ob) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Fits reports whether a run of rectangle r may join a batch of n runs
 // covering area pixels of frame. The first run of a batch always goes in,
 // whatever its size.
@@ -265,7 +289,7 @@ func Read(ctx context.Context, rec Recognizer, img *image.RGBA, regions []image.
 			if cache != nil {
 				Store(cache, batch[i].Pieces, ls)
 			}
-			out = onscreen.Replace(out, onscreen.InBlock(ls, batch[i].Block))
+			out = appendNew(out, onscreen.InBlock(ls, batch[i].Block))
 		}
 	}
 	return out, nil
