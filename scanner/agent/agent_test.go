@@ -602,9 +602,12 @@ func TestAgentQueuedReadBesideChangingArea(t *testing.T) {
 	h.step()
 	for i := range 5 {
 		b, l := h.take() // OCR starts...
-		// ...the terminal's line changes (inside the read's margin)...
+		// ...the terminal's lines change (it scrolls: a change taller than
+		// a line, next to the word, inside the read's margin)...
 		draw.Draw(s, term, image.NewUniform(dark), image.Point{}, draw.Src)
-		ink(s, image.Rect(306, 100+i, 470, 110+i), wordColor(fmt.Sprintf("log%d", i)), dark)
+		for k := range 5 {
+			ink(s, image.Rect(306, 52+k*24, 470, 62+k*24), wordColor(fmt.Sprintf("log%d", i+k)), dark)
+		}
 		h.cap.set(0, s)
 		h.step()
 		if len(b) > 0 { // ...and OCR finishes.

@@ -215,16 +215,9 @@ func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	gap := colGap(r.Dy())
 	if r.Min.X > b.Min.X && !colBlank(img, r.Min.X, r.Min.Y, r.Max.Y) &&
 		bgAcross(image.Rect(r.Min.X, r.Min.Y, r.Min.X+band, r.Max.Y), image.Rect(r.Min.X-band, r.Min.Y, r.Min.X, r.Max.Y)) {
-		var gapColour []byte
 		for n, blanks := 0, 0; n < maxGrowX && r.Min.X-blanks > b.Min.X; n++ {
 			x := r.Min.X - blanks - 1
 			if colBlank(img, x, r.Min.Y, r.Max.Y) {
-				// A gap whose colour changes is the edge of a panel.
-				if c := img.Pix[img.PixOffset(x, (r.Min.Y+r.Max.Y)/2):]; blanks == 0 {
-					gapColour = c
-				} else if !near(gapColour, c) {
-					break
-				}
 				if blanks++; blanks >= gap {
 					break
 				}
@@ -240,15 +233,9 @@ func growToLines(img *image.RGBA, r image.Rectangle) image.Rectangle {
 	}
 	if r.Max.X < b.Max.X && !colBlank(img, r.Max.X-1, r.Min.Y, r.Max.Y) &&
 		bgAcross(image.Rect(r.Max.X-band, r.Min.Y, r.Max.X, r.Max.Y), image.Rect(r.Max.X, r.Min.Y, r.Max.X+band, r.Max.Y)) {
-		var gapColour []byte
 		for n, blanks := 0, 0; n < maxGrowX && r.Max.X+blanks < b.Max.X; n++ {
 			x := r.Max.X + blanks
 			if colBlank(img, x, r.Min.Y, r.Max.Y) {
-				if c := img.Pix[img.PixOffset(x, (r.Min.Y+r.Max.Y)/2):]; blanks == 0 {
-					gapColour = c
-				} else if !near(gapColour, c) {
-					break
-				}
 				if blanks++; blanks >= gap {
 					break
 				}
