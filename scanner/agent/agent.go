@@ -616,7 +616,7 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 	// Queued reads the changes reached are settled once the new pieces are
 	// known (see settle); new jobs are not theirs to settle.
 	for k, w := range ds.waiting {
-		if overlapsAny(w.rect, regions) {
+		if geom.OverlapsAny(w.rect, regions) {
 			delete(ds.waiting, k) // changed again: planned anew below
 		}
 	}
@@ -735,15 +735,6 @@ func (a *Agent) apply(ds *dispState, img *image.RGBA, regions []image.Rectangle,
 			}
 		}
 	}
-}
-
-func overlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
-	for _, o := range rs {
-		if r.Overlaps(o) {
-			return true
-		}
-	}
-	return false
 }
 
 // waitingPiece is where a piece waiting for another read's result is now.

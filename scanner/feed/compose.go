@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 	"hash/maphash"
 	"image"
 	"slices"
@@ -103,7 +104,7 @@ func (f *Feed) tick(now time.Time) {
 			p.copy = append(p.copy, last.img.Rect)
 			p.restore = append(p.restore, f.held...)
 			for _, pc := range last.pieces {
-				if !overlapsAny(pc.r, f.held) {
+				if !geom.OverlapsAny(pc.r, f.held) {
 					p.bake = f.covers([]piece{pc}, pc.r, p.bake)
 				}
 			}
@@ -366,7 +367,7 @@ func (f *Feed) release(fr *frame) {
 // a verdict. Called with f.mu held.
 func (f *Feed) verifiedOutside(pieces []piece, areas []image.Rectangle) bool {
 	for _, p := range pieces {
-		if overlapsAny(p.r, areas) {
+		if geom.OverlapsAny(p.r, areas) {
 			continue
 		}
 		if _, known := f.verdicts.get(p.key); !known {

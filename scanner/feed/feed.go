@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/demoguard/demoguard/scanner/internal/geom"
 	"image"
 	"image/color"
 	"strings"
@@ -344,7 +345,7 @@ func (f *Feed) Frame(img *image.RGBA, at time.Time, regions []Region) {
 	// It stays, clipped, with its old key and read state.
 	var keep []lpiece
 	for _, p := range f.layout {
-		if !overlapsAny(p.area(), changed) {
+		if !geom.OverlapsAny(p.area(), changed) {
 			keep = append(keep, p)
 			continue
 		}
@@ -509,15 +510,6 @@ func subtractAll(r image.Rectangle, cut []image.Rectangle) []image.Rectangle {
 }
 
 const maxRests = 16
-
-func overlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
-	for _, o := range rs {
-		if r.Overlaps(o) {
-			return true
-		}
-	}
-	return false
-}
 
 // verdicts maps content keys to finding boxes (relative to the piece; nil:
 // clean). Two generations bound memory: when the current one is full it

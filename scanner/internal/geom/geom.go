@@ -45,3 +45,13 @@ func Merge(rs []image.Rectangle, slack int) []image.Rectangle {
 		}
 	}
 }
+
+// OverlapsAny reports whether r overlaps any of rs.
+func OverlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
+	for _, o := range rs {
+		if r.Overlaps(o) {
+			return true
+		}
+	}
+	return false
+}
